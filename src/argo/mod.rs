@@ -4,7 +4,12 @@
 
 pub mod annotations;
 pub mod duration;
+pub mod glob;
 pub mod hooks;
+pub mod path_match;
+pub mod project;
+pub mod project_validate;
+pub mod repo_url;
 pub mod resource_options;
 pub mod schema;
 pub mod sync_options;

@@ -12,6 +12,9 @@ mod finalizers;
 mod hook_annotations;
 mod invalid_sync_wave;
 mod non_string_annotation;
+mod project_spec;
+mod source_refs;
+mod duplicate_application;
 mod retry_backoff;
 mod secrets;
 mod sync_option_annotations;
@@ -64,6 +67,38 @@ pub static NATIVE: &[Native] = &[
     Native {
         code: "APP008",
         check: NativeCheck::Object(unknown_field::check),
+    },
+    Native {
+        code: "APP009",
+        check: NativeCheck::Object(source_refs::check),
+    },
+    Native {
+        code: "APP011",
+        check: NativeCheck::Repo(duplicate_application::check),
+    },
+    Native {
+        code: "PRJ007",
+        check: NativeCheck::Object(project_spec::check_role_policies),
+    },
+    Native {
+        code: "PRJ008",
+        check: NativeCheck::Object(project_spec::check_spec),
+    },
+    Native {
+        code: "PRJ009",
+        check: NativeCheck::Object(project_spec::check_deny_only),
+    },
+    Native {
+        code: "PRJ010",
+        check: NativeCheck::Object(project_spec::check_ineffective_patterns),
+    },
+    Native {
+        code: "PRJ011",
+        check: NativeCheck::Object(project_spec::check_empty_namespace_whitelist),
+    },
+    Native {
+        code: "SEC004",
+        check: NativeCheck::Object(project_spec::check_wide_open),
     },
     Native {
         code: invalid_sync_wave::CODE,
