@@ -6,7 +6,8 @@
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::engine::{self, catalogue::Catalogue, select::Selection};
-use crate::model::Repo;
+use crate::model::identity::RepoIdentity;
+use crate::model::{Model, Repo};
 use crate::report::{self, Summary};
 use crate::walk;
 use anyhow::{Context as _, Result, bail};
@@ -110,6 +111,10 @@ pub struct LintArgs {
     /// Load additional declarative rules from DIR (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     pub rule_dirs: Vec<PathBuf>,
+    /// A URL under which Argo CD knows this repository (repeatable; added to the config's
+    /// repoURLs and the git remotes)
+    #[arg(long = "repo-url", value_name = "URL")]
+    pub repo_urls: Vec<String>,
     /// Colour: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether output is a terminal
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -131,6 +136,7 @@ impl LintArgs {
             ignore: Vec::new(),
             jobs: None,
             rule_dirs: Vec::new(),
+            repo_urls: Vec::new(),
             color: ColorChoice::Never,
             quiet: false,
         }
@@ -337,6 +343,9 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 /// The result of linting, before it is rendered.
 pub struct LintResult {
     pub repo: Repo,
+    pub config: Config,
+    /// This repository's checkout root and URLs, as the lint used them.
+    pub identity: RepoIdentity,
     pub catalogue: Catalogue,
     pub outcome: engine::Outcome,
     pub summary: Summary,
@@ -398,11 +407,14 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
         .stack_size(16 * 1024 * 1024)
         .build()
         .context("cannot start worker threads")?;
+    let identity = RepoIdentity::discover(&root, &config, &args.repo_urls);
     let (repo, outcome) = pool.install(|| {
         let items = walk::walk(&root, &args.paths, &exclude, threads);
         let (repo, stage) = Repo::load(root.clone(), &items);
+        let model = Model::build(&repo, &config, identity.clone());
         let outcome = engine::run(
             &repo,
+            &model,
             &config,
             &catalogue,
             &selection,
@@ -420,6 +432,8 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
     summary.count(&outcome.diagnostics);
     Ok(LintResult {
         repo,
+        config,
+        identity,
         catalogue,
         outcome,
         summary,

@@ -9,7 +9,7 @@ pub mod suppress;
 
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
-use crate::model::{Object, Repo};
+use crate::model::{Model, Object, Repo};
 use catalogue::Catalogue;
 use rayon::prelude::*;
 use select::Selection;
@@ -18,6 +18,8 @@ use select::Selection;
 pub struct Ctx<'a> {
     pub repo: &'a Repo,
     pub config: &'a Config,
+    /// The Argo CD view: identity, clusters, projects, Applications and their resources.
+    pub model: &'a Model<'a>,
 }
 
 /// How a native rule runs.
@@ -45,13 +47,18 @@ pub struct Outcome {
 /// Runs every enabled rule over `repo`. `stage` holds the loader's diagnostics.
 pub fn run(
     repo: &Repo,
+    model: &Model<'_>,
     config: &Config,
     cat: &Catalogue,
     selection: &Selection,
     natives: &[Native],
     stage: Vec<Diagnostic>,
 ) -> Outcome {
-    let cx = Ctx { repo, config };
+    let cx = Ctx {
+        repo,
+        config,
+        model,
+    };
     let object_rules: Vec<&Native> = natives
         .iter()
         .filter(|n| selection.is_enabled(n.code) && matches!(n.check, NativeCheck::Object(_)))

@@ -4,9 +4,12 @@
 pub mod app_project;
 pub mod application;
 pub mod application_set;
+pub mod apps;
 pub mod cluster;
+pub mod identity;
 mod object;
 pub mod repo;
 
+pub use apps::Model;
 pub use object::Object;
 pub use repo::Repo;

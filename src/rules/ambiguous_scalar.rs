@@ -250,9 +250,11 @@ mod tests {
         let o = Object::new(crate::source::FileId(0), 0, None, root).expect("an object");
         let repo = crate::model::Repo::default();
         let config = crate::config::Config::default();
+        let model = crate::model::Model::build(&repo, &config, Default::default());
         let cx = Ctx {
             repo: &repo,
             config: &config,
+            model: &model,
         };
         let mut out = Vec::new();
         check(&cx, &o, &mut out);
