@@ -141,8 +141,12 @@ pub struct AppNode<'r> {
     pub resources: Vec<usize>,
     /// Sources whose resources are unknown; empty when `resources` is complete.
     pub gaps: Vec<Gap>,
-    /// Child Applications (indices into `Model::apps`), in file order.
+    /// Child Applications (indices into `Model::apps`), in file order. An Application
+    /// among its own resources is not its own child (see `self_managed`).
     pub children: Vec<usize>,
+    /// The Application is among its own resources. Argo CD supports this
+    /// (`isSelfReferencedApp`: no refresh loop, never deleted by its own sync).
+    pub self_managed: bool,
     pub parents: Vec<usize>,
     /// Longest chain of parents above this Application (0 for a root).
     pub depth: usize,
@@ -270,7 +274,8 @@ pub struct Model<'r> {
     pub control_plane: String,
     /// Every Application of the repository, in file order.
     pub apps: Vec<AppNode<'r>>,
-    /// Cycles of the app-of-apps graph, each as app indices in order (APP012).
+    /// Cycles of two or more Applications in the app-of-apps graph, each as app indices in
+    /// order (APP012).
     pub cycles: Vec<Vec<usize>>,
     by_ptr: HashMap<usize, usize>,
 }
@@ -297,11 +302,15 @@ impl<'r> Model<'r> {
             .map(|(a, n)| (n.object_index, a))
             .collect();
         for a in 0..apps.len() {
-            let children: Vec<usize> = apps[a]
+            let mut children: Vec<usize> = apps[a]
                 .resources
                 .iter()
                 .filter_map(|r| by_object.get(r).copied())
                 .collect();
+            if let Some(at) = children.iter().position(|&c| c == a) {
+                children.remove(at);
+                apps[a].self_managed = true;
+            }
             for &c in &children {
                 apps[c].parents.push(a);
             }
@@ -510,6 +519,7 @@ fn resolve_app<'r>(
         resources,
         gaps,
         children: Vec::new(),
+        self_managed: false,
         parents: Vec::new(),
         depth: 0,
     }
@@ -622,7 +632,7 @@ fn is_zero(n: &Node) -> bool {
 /// `helm`/`kustomize`/`directory` blocks of a single source (a `directory` block with only
 /// `include`/`exclude` is kept). Its loop over `spec.sources` normalises copies, so in a
 /// multi-source Application every block that is written counts, even an empty one.
-fn explicit_kind(src: &Node, multi: bool) -> Option<SourceKind> {
+pub fn explicit_kind(src: &Node, multi: bool) -> Option<SourceKind> {
     let mut found: Vec<(&'static str, SourceKind)> = Vec::new();
     let present = |key: &str| src.get(key).filter(|n| !n.is_null());
     if let Some(k) = present("kustomize")
