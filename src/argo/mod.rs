@@ -6,6 +6,7 @@ pub mod annotations;
 pub mod duration;
 pub mod glob;
 pub mod hooks;
+pub mod kinds;
 pub mod path_match;
 pub mod project;
 pub mod project_validate;

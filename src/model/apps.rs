@@ -274,6 +274,8 @@ pub struct Model<'r> {
     pub control_plane: String,
     /// Every Application of the repository, in file order.
     pub apps: Vec<AppNode<'r>>,
+    /// Scopes declared by CRDs in the repository: (group, kind) → namespaced.
+    crd_scopes: HashMap<(String, String), bool>,
     /// Cycles of two or more Applications in the app-of-apps graph, each as app indices in
     /// order (APP012).
     pub cycles: Vec<Vec<usize>>,
@@ -318,6 +320,7 @@ impl<'r> Model<'r> {
         }
         let cycles = find_cycles(&apps);
         compute_depths(&mut apps);
+        let crd_scopes = crd_scopes(repo);
         let by_ptr = apps
             .iter()
             .enumerate()
@@ -330,6 +333,7 @@ impl<'r> Model<'r> {
             control_plane,
             apps,
             cycles,
+            crd_scopes,
             by_ptr,
         }
     }
@@ -345,11 +349,38 @@ impl<'r> Model<'r> {
         (0..self.apps.len()).filter(|&a| self.apps[a].parents.is_empty())
     }
 
+    /// Whether a kind is namespaced: a CRD of the repository, else the built-in table;
+    /// `None` when only the cluster's API discovery could tell.
+    pub fn namespaced(&self, group: &str, kind: &str) -> Option<bool> {
+        self.crd_scopes
+            .get(&(group.to_owned(), kind.to_owned()))
+            .copied()
+            .or_else(|| crate::argo::kinds::builtin_namespaced(group, kind))
+    }
+
     /// How an Application's destination resolves.
     pub fn resolve_destination(&self, app: &AppNode<'_>) -> Resolution<'_> {
         self.clusters
             .resolve(app.destination_server(), app.destination_name())
     }
+}
+
+fn crd_scopes(repo: &Repo) -> HashMap<(String, String), bool> {
+    let mut out = HashMap::new();
+    for o in repo.of_kind("apiextensions.k8s.io", "CustomResourceDefinition") {
+        let Some(spec) = o.spec() else { continue };
+        let group = spec.get("group").and_then(Node::as_str);
+        let kind = spec.path(&["names", "kind"]).and_then(Node::as_str);
+        let namespaced = match spec.get("scope").and_then(Node::as_str) {
+            Some("Namespaced") => true,
+            Some("Cluster") => false,
+            _ => continue,
+        };
+        if let (Some(g), Some(k)) = (group, kind) {
+            out.insert((g.to_owned(), k.to_owned()), namespaced);
+        }
+    }
+    out
 }
 
 /// Loaded objects by the directory of their file, relative to the checkout root.

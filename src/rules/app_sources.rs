@@ -53,7 +53,10 @@ pub fn check_skipped(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
                         "{} ({dir}) is rendered by a config management plugin, which kubectl-gitops cannot run",
                         src.field()
                     ),
-                    k => format!("{} ({dir}) is a {k} source and was not rendered", src.field()),
+                    k => format!(
+                        "{} ({dir}) is a {k} source and was not rendered",
+                        src.field()
+                    ),
                 };
                 (what, src.path_node().unwrap_or(src.node))
             }
@@ -165,7 +168,8 @@ pub fn check_path_not_found(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>)
                 };
                 let help = match suggest(root, dir) {
                     Some(s) if !*is_file => format!("Did you mean '{s}'?"),
-                    _ => "Point the path at a directory of this repository, relative to its root.".to_owned(),
+                    _ => "Point the path at a directory of this repository, relative to its root."
+                        .to_owned(),
                 };
                 (what, help)
             }

@@ -45,10 +45,7 @@ pub fn check_cycles(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             .with_object(Some(app.object.object_ref()));
         for w in order.windows(2) {
             let (parent, child) = (&apps[w[0]], &apps[w[1]]);
-            d = d.with_related(
-                name_span(child),
-                format!("a resource of '{}'", parent.name),
-            );
+            d = d.with_related(name_span(child), format!("a resource of '{}'", parent.name));
         }
         if let Some(&last) = order.last() {
             d = d.with_related(

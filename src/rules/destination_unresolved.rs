@@ -91,7 +91,11 @@ fn check_known(cx: &Ctx<'_>, o: &Object, dest: &Node, out: &mut Vec<Diagnostic>)
                 Some(s) => format!("Did you mean '{s}'?"),
                 None => format!(
                     "Known clusters: {}. Declare clusters registered outside this repository under `clusters:` in .kubectl-gitops.yaml.",
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ),
             };
             (
@@ -124,7 +128,8 @@ fn check_known(cx: &Ctx<'_>, o: &Object, dest: &Node, out: &mut Vec<Diagnostic>)
                     "destination.server '{}' is the in-cluster URL, which argocd-cm disables (cluster.inClusterEnabled: \"false\"); Argo CD reports the cluster as disabled",
                     server.unwrap_or("")
                 ),
-                "Register the cluster with a cluster Secret, or enable the in-cluster destination.".to_owned(),
+                "Register the cluster with a cluster Secret, or enable the in-cluster destination."
+                    .to_owned(),
             )
         }
         Resolution::Found(_) | Resolution::UnknownServer | Resolution::Invalid => return,

@@ -7,6 +7,8 @@ mod util;
 
 mod ambiguous_scalar;
 mod app_fields;
+mod app_sources;
+mod app_tree;
 mod destination_unresolved;
 mod duplicate_application;
 mod finalizers;
@@ -41,6 +43,10 @@ pub static NATIVE: &[Native] = &[
         check: NativeCheck::Object(ambiguous_scalar::check),
     },
     Native {
+        code: "GO005",
+        check: NativeCheck::Object(app_sources::check_skipped),
+    },
+    Native {
         code: "GO007",
         check: NativeCheck::Stage,
     },
@@ -73,8 +79,28 @@ pub static NATIVE: &[Native] = &[
         check: NativeCheck::Object(source_refs::check),
     },
     Native {
+        code: "APP010",
+        check: NativeCheck::Object(app_sources::check_path_not_found),
+    },
+    Native {
         code: "APP011",
         check: NativeCheck::Repo(duplicate_application::check),
+    },
+    Native {
+        code: "APP012",
+        check: NativeCheck::Repo(app_tree::check_cycles),
+    },
+    Native {
+        code: "APP013",
+        check: NativeCheck::Repo(app_tree::check_depth),
+    },
+    Native {
+        code: "APP014",
+        check: NativeCheck::Object(app_sources::check_generate_paths),
+    },
+    Native {
+        code: "APP015",
+        check: NativeCheck::Object(app_sources::check_directory_options),
     },
     Native {
         code: "PRJ007",
