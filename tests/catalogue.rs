@@ -58,12 +58,41 @@ fn every_rule_has_fixtures() {
     }
 }
 
+/// The URL doc examples use for the repository they live in.
+const EXAMPLE_REPO_URL: &str = "https://github.com/acme/gitops.git";
+
+/// Writes a doc example into `dir`: one `example.yaml`, or several files when the example
+/// holds `# file: PATH` lines (each starts a new file; the line itself is kept).
+fn write_example(dir: &std::path::Path, text: &str) {
+    let mut files: Vec<(String, String)> = vec![("example.yaml".to_owned(), String::new())];
+    for line in text.lines() {
+        if let Some(path) = line.strip_prefix("# file: ") {
+            files.push((path.trim().to_owned(), String::new()));
+        }
+        if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    for (path, body) in files {
+        if path == "example.yaml" && body.trim().is_empty() {
+            continue;
+        }
+        let full = dir.join(&path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).expect("example dir");
+        }
+        std::fs::write(&full, body).expect("write example");
+    }
+}
+
 fn lint_text(code: &str, text: &str) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("example.yaml");
-    std::fs::write(&path, text).expect("write example");
+    write_example(dir.path(), text);
     let mut args = LintArgs::new(vec![dir.path().to_path_buf()]);
     args.select = vec![code.to_owned()];
+    // Examples live in the repository Argo CD knows as EXAMPLE_REPO_URL.
+    args.repo_urls = vec![EXAMPLE_REPO_URL.to_owned()];
     let result = lint_paths(&args).expect("lint example");
     result
         .outcome

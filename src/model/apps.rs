@@ -7,6 +7,7 @@
 //! `crate::argo::project` and the rules. This module only says what Argo CD would look at.
 
 use crate::argo::glob;
+use crate::argo::project::ProjectSpec;
 use crate::config::Config;
 use crate::load::yaml::Node;
 use crate::model::application::Application;
@@ -194,6 +195,11 @@ pub struct ProjectEntry<'r> {
     /// Repository Secrets scoped to this project: (url, Secret). Argo CD appends their
     /// URLs to `sourceRepos`.
     pub scoped_repos: Vec<(String, &'r Object)>,
+    /// The spec Argo CD evaluates: the AppProject's own (or the built-in default), plus
+    /// the repositories and clusters scoped to the project (`GetAppProjectByName`).
+    /// `Origin::ScopedRepository(i)` indexes `scoped_repos`; `Origin::ScopedCluster(i)`
+    /// indexes `Model::clusters.list`.
+    pub spec: ProjectSpec,
 }
 
 #[derive(Debug, Default)]
@@ -204,7 +210,7 @@ pub struct Projects<'r> {
 }
 
 impl<'r> Projects<'r> {
-    fn build(repo: &'r Repo, control_plane: &str) -> Projects<'r> {
+    fn build(repo: &'r Repo, control_plane: &str, clusters: &Clusters) -> Projects<'r> {
         let mut p = Projects::default();
         for o in repo.projects() {
             let Some(name) = o.name.clone().filter(|n| !n.is_empty()) else {
@@ -216,10 +222,11 @@ impl<'r> Projects<'r> {
             }
             // Kubernetes keeps one object per name: the first one written stands in for it
             // (APP011's sibling for projects is a duplicate-object rule, not this model).
-            p.map.entry(name.clone()).or_insert(ProjectEntry {
+            p.map.entry(name.clone()).or_insert_with(|| ProjectEntry {
                 name,
                 object: Some(o),
                 scoped_repos: Vec::new(),
+                spec: ProjectSpec::from_json(o.json().get("spec").unwrap_or(&serde_json::Value::Null)),
             });
         }
         p.map
@@ -228,6 +235,7 @@ impl<'r> Projects<'r> {
                 name: "default".to_owned(),
                 object: None,
                 scoped_repos: Vec::new(),
+                spec: ProjectSpec::default_project(),
             });
         for o in repo.of_kind("", "Secret") {
             let is_repo = o
@@ -245,7 +253,14 @@ impl<'r> Projects<'r> {
                 continue;
             };
             if let Some(e) = p.map.get_mut(&project) {
+                e.spec.add_scoped_repository(&url, e.scoped_repos.len());
                 e.scoped_repos.push((url, o));
+            }
+        }
+        for (i, c) in clusters.list.iter().enumerate() {
+            if let Some(e) = c.project.as_ref().and_then(|proj| p.map.get_mut(proj)) {
+                let ns: Vec<&str> = c.namespaces.iter().map(String::as_str).collect();
+                e.spec.add_scoped_cluster(&c.server, &ns, i);
             }
         }
         p
@@ -286,7 +301,7 @@ impl<'r> Model<'r> {
     pub fn build(repo: &'r Repo, config: &Config, identity: RepoIdentity) -> Model<'r> {
         let control_plane = config.control_plane_namespace().to_owned();
         let clusters = Clusters::build(repo, config);
-        let projects = Projects::build(repo, &control_plane);
+        let projects = Projects::build(repo, &control_plane, &clusters);
         let index = FileIndex::build(repo, &identity);
         let app_objects: Vec<(usize, &Object)> = repo
             .objects

@@ -15,6 +15,7 @@ mod finalizers;
 mod hook_annotations;
 mod invalid_sync_wave;
 mod non_string_annotation;
+mod project_refs;
 mod project_spec;
 mod retry_backoff;
 mod secrets;
@@ -101,6 +102,30 @@ pub static NATIVE: &[Native] = &[
     Native {
         code: "APP015",
         check: NativeCheck::Object(app_sources::check_directory_options),
+    },
+    Native {
+        code: "PRJ001",
+        check: NativeCheck::Object(project_refs::check_project_exists),
+    },
+    Native {
+        code: "PRJ002",
+        check: NativeCheck::Object(project_refs::check_sources),
+    },
+    Native {
+        code: "PRJ003",
+        check: NativeCheck::Object(project_refs::check_destination),
+    },
+    Native {
+        code: "PRJ004",
+        check: NativeCheck::Object(project_refs::check_resources),
+    },
+    Native {
+        code: "PRJ005",
+        check: NativeCheck::Object(project_refs::check_resource_namespaces),
+    },
+    Native {
+        code: "PRJ006",
+        check: NativeCheck::Object(project_refs::check_app_namespace),
     },
     Native {
         code: "PRJ007",
