@@ -33,6 +33,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint a GitOps repository (default: the current directory)
     Lint(LintArgs),
+    /// Print the app-of-apps tree: each Application with its project, destination, source,
+    /// resources and diagnostics
+    Tree(TreeArgs),
     /// List the rule catalogue
     Rules(RulesArgs),
     /// Show one rule's documentation
@@ -139,6 +142,66 @@ impl LintArgs {
             repo_urls: Vec::new(),
             color: ColorChoice::Never,
             quiet: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TreeFormat {
+    Text,
+    Json,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Args, Debug)]
+pub struct TreeArgs {
+    /// Repository directory (or file)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TreeFormat::Text)]
+    pub format: TreeFormat,
+    /// Write the tree to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file (default: .kubectl-gitops.yaml in PATH or the nearest parent)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Rules whose diagnostics are counted, by code, name or code prefix (repeatable;
+    /// replaces the config's select)
+    #[arg(long, value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Rules whose diagnostics are not counted (repeatable; added to the config's ignore)
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Worker threads (default: all cores)
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Load additional declarative rules from DIR (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+    /// A URL under which Argo CD knows this repository (repeatable; added to the config's
+    /// repoURLs and the git remotes)
+    #[arg(long = "repo-url", value_name = "URL")]
+    pub repo_urls: Vec<String>,
+    /// Colour of text output: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether
+    /// output is a terminal
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl TreeArgs {
+    /// The lint the tree counts diagnostics from.
+    fn lint_args(&self) -> LintArgs {
+        LintArgs {
+            config: self.config.clone(),
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            jobs: self.jobs,
+            rule_dirs: self.rule_dirs.clone(),
+            repo_urls: self.repo_urls.clone(),
+            ..LintArgs::new(vec![self.path.clone()])
         }
     }
 }
@@ -276,6 +339,7 @@ pub fn parse() -> Cli {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Lint(args) => lint(&args),
+        Command::Tree(args) => tree(&args),
         Command::Rules(args) => {
             let cat = Catalogue::builtin()?;
             print_stdout(&crate::report::rules::render(&cat, args.format))?;
@@ -398,15 +462,7 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
     let selection = Selection::new(&catalogue, &select, &ignore, &config.severity)
         .map_err(anyhow::Error::msg)?;
     let exclude = walk::exclude_matcher(&root, &config.exclude).map_err(anyhow::Error::msg)?;
-    let threads = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(16 * 1024 * 1024)
-        .build()
-        .context("cannot start worker threads")?;
+    let (threads, pool) = worker_pool(args.jobs)?;
     let identity = RepoIdentity::discover(&root, &config, &args.repo_urls);
     let (repo, outcome) = pool.install(|| {
         let items = walk::walk(&root, &args.paths, &exclude, threads);
@@ -438,6 +494,45 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
         outcome,
         summary,
     })
+}
+
+/// The worker threads for `-j N` (default: all cores), with room for deep recursion.
+fn worker_pool(jobs: Option<usize>) -> Result<(usize, rayon::ThreadPool)> {
+    let threads = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(16 * 1024 * 1024)
+        .build()
+        .context("cannot start worker threads")?;
+    Ok((threads, pool))
+}
+
+/// `tree`: lints the repository (to count each Application's diagnostics) and prints the
+/// app-of-apps tree. Always 0 unless the tool cannot run: the tree is not a verdict.
+fn tree(args: &TreeArgs) -> Result<i32> {
+    let result = lint_paths(&args.lint_args())?;
+    let color = args.format == TreeFormat::Text && use_color(args.color, args.output.is_some());
+    let (_, pool) = worker_pool(args.jobs)?;
+    // Built and rendered on the workers: their stacks leave room for deep trees.
+    let text = pool.install(|| {
+        let model = Model::build(&result.repo, &result.config, result.identity.clone());
+        let tree = report::tree::build(&model, &result.repo, &result.outcome.diagnostics);
+        match args.format {
+            TreeFormat::Text => report::tree::text(&tree, color),
+            TreeFormat::Json => report::tree::json(&tree),
+            TreeFormat::Dot => report::tree::dot(&tree),
+            TreeFormat::Mermaid => report::tree::mermaid(&tree),
+        }
+    });
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print_stdout(&text)?,
+    }
+    std::mem::forget(result);
+    Ok(0)
 }
 
 fn lint(args: &LintArgs) -> Result<i32> {

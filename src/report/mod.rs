@@ -6,6 +6,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod tree;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::catalogue::Catalogue;
