@@ -226,7 +226,9 @@ impl<'r> Projects<'r> {
                 name,
                 object: Some(o),
                 scoped_repos: Vec::new(),
-                spec: ProjectSpec::from_json(o.json().get("spec").unwrap_or(&serde_json::Value::Null)),
+                spec: ProjectSpec::from_json(
+                    o.json().get("spec").unwrap_or(&serde_json::Value::Null),
+                ),
             });
         }
         p.map

@@ -38,7 +38,10 @@ fn entry_label(
         Some(Origin::Spec(i)) => {
             let o = p.object?;
             let item = o.spec()?.get(list)?.items().get(i)?;
-            Some((o.span(item), format!("{list} entry of project '{}'", p.name)))
+            Some((
+                o.span(item),
+                format!("{list} entry of project '{}'", p.name),
+            ))
         }
         Some(Origin::ScopedRepository(i)) => {
             let (_, secret) = p.scoped_repos.get(i)?;
@@ -74,7 +77,9 @@ fn entry_label(
 
 /// PRJ001: `spec.project` names no AppProject Argo CD can find.
 pub fn check_project_exists(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(app) = cx.model.app_of(o) else { return };
+    let Some(app) = cx.model.app_of(o) else {
+        return;
+    };
     if cx.model.projects.get(&app.project).is_some() {
         return;
     }
@@ -131,7 +136,9 @@ fn reason_text(decision: &Decision, list: &str) -> String {
 
 /// PRJ002: every source (and the hydrator's dry source) must be permitted by `sourceRepos`.
 pub fn check_sources(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(app) = cx.model.app_of(o) else { return };
+    let Some(app) = cx.model.app_of(o) else {
+        return;
+    };
     let Some(p) = project(cx.model, app) else {
         return;
     };
@@ -168,11 +175,17 @@ pub fn check_sources(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
         // The same repository written in another form: Argo CD compares strings.
         let key = repo_key(url);
         let other_form = p.spec.source_repos.iter().find(|e| {
-            !e.value.starts_with('!') && key.is_some() && repo_key(&e.value) == key
+            !e.value.starts_with('!')
+                && match (repo_key(&e.value), &key) {
+                    (Some(pattern), Some(k)) => {
+                        crate::argo::glob::glob_match(&pattern, k, false, &['/'])
+                    }
+                    _ => false,
+                }
         });
         let help = match other_form {
             Some(e) => format!(
-                "The project lists '{}', the same repository in another form; Argo CD compares URLs as written (after lower-casing and removing .git), so https and ssh forms differ. Add this form to sourceRepos.",
+                "The project entry '{}' matches this repository written in another form; Argo CD compares URLs as written (after lower-casing and removing one .git), so https and ssh forms differ. Add this form to sourceRepos.",
                 e.value
             ),
             None => format!(
@@ -187,7 +200,11 @@ pub fn check_sources(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
 /// The destination cluster as the controller sees it: (name, server), or `None` when it
 /// cannot be resolved here (APP002/APP003 report that) or when the unknown name of a
 /// cluster registered outside the repository could change the verdict.
-fn cluster_for<'m>(model: &'m Model<'_>, app: &AppNode<'_>, spec: &ProjectSpec) -> Option<(String, String)> {
+fn cluster_for<'m>(
+    model: &'m Model<'_>,
+    app: &AppNode<'_>,
+    spec: &ProjectSpec,
+) -> Option<(String, String)> {
     match model.resolve_destination(app) {
         Resolution::Found(c) => Some((c.name.clone(), c.server.clone())),
         Resolution::UnknownServer => {
@@ -214,7 +231,9 @@ fn scoped_clusters<'m>(model: &'m Model<'_>, project: &'m str) -> Vec<(&'m str, 
 
 /// PRJ003: the Application's destination must be permitted by `destinations`.
 pub fn check_destination(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(app) = cx.model.app_of(o) else { return };
+    let Some(app) = cx.model.app_of(o) else {
+        return;
+    };
     let Some(p) = project(cx.model, app) else {
         return;
     };
@@ -266,7 +285,10 @@ fn resource_list(namespaced: bool, white: bool) -> &'static str {
     }
 }
 
-fn resource_reason(d: &ResourceDecision, namespaced: bool) -> (String, &'static str, Option<Origin>) {
+fn resource_reason(
+    d: &ResourceDecision,
+    namespaced: bool,
+) -> (String, &'static str, Option<Origin>) {
     if let Some(b) = d.blacklisted_by {
         return (
             format!("{} denies it", resource_list(namespaced, false)),
@@ -276,9 +298,9 @@ fn resource_reason(d: &ResourceDecision, namespaced: bool) -> (String, &'static 
     }
     let white = resource_list(namespaced, true);
     let text = match d.whitelist {
-        WhitelistOutcome::Absent => format!(
-            "the project has no {white}, which denies every cluster-scoped kind"
-        ),
+        WhitelistOutcome::Absent => {
+            format!("the project has no {white}, which denies every cluster-scoped kind")
+        }
         WhitelistOutcome::Empty => format!("{white} is empty, which denies every kind"),
         _ => format!("no entry of {white} matches it"),
     };
@@ -287,7 +309,9 @@ fn resource_reason(d: &ResourceDecision, namespaced: bool) -> (String, &'static 
 
 /// PRJ004: every resource kind the Application deploys must be permitted.
 pub fn check_resources(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(app) = cx.model.app_of(o) else { return };
+    let Some(app) = cx.model.app_of(o) else {
+        return;
+    };
     let Some(p) = project(cx.model, app) else {
         return;
     };
@@ -304,7 +328,8 @@ pub fn check_resources(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
             None => continue,
         };
         let name = res.name.as_deref().unwrap_or("");
-        let decision = project::is_group_kind_name_permitted(&p.spec, group, kind, name, namespaced);
+        let decision =
+            project::is_group_kind_name_permitted(&p.spec, group, kind, name, namespaced);
         if decision.permitted {
             continue;
         }
@@ -327,7 +352,10 @@ pub fn check_resources(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
             d = d.with_related(span, label);
         }
         if let Some(path) = app.sources.iter().find_map(|s| s.path_node()) {
-            d = d.with_related(o.span(path), format!("deployed by Application '{}'", app.name));
+            d = d.with_related(
+                o.span(path),
+                format!("deployed by Application '{}'", app.name),
+            );
         }
         out.push(d.with_help(format!(
             "Allow the kind in AppProject '{}' ({list}), or move the resource to an Application of a project that allows it.",
@@ -384,7 +412,9 @@ fn check_created_namespace(
 /// PRJ005: a namespaced resource that sets another namespace than the Application's
 /// destination must have that namespace permitted too.
 pub fn check_resource_namespaces(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(app) = cx.model.app_of(o) else { return };
+    let Some(app) = cx.model.app_of(o) else {
+        return;
+    };
     let Some(p) = project(cx.model, app) else {
         return;
     };
@@ -437,7 +467,9 @@ pub fn check_resource_namespaces(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnos
 /// `sourceNamespaces`. An Application written without a namespace lands in the
 /// destination namespace of the Application that deploys it.
 pub fn check_app_namespace(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(app) = cx.model.app_of(o) else { return };
+    let Some(app) = cx.model.app_of(o) else {
+        return;
+    };
     let Some(p) = project(cx.model, app) else {
         return;
     };
@@ -484,7 +516,10 @@ pub fn check_app_namespace(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) 
     if let Some(parent) = via
         && let Some(n) = parent.app().destination().and_then(|d| d.get("namespace"))
     {
-        d = d.with_related(parent.object.span(n), format!("destination namespace of '{}'", parent.name));
+        d = d.with_related(
+            parent.object.span(n),
+            format!("destination namespace of '{}'", parent.name),
+        );
     }
     if let Some((span, label)) = entry_label(cx, p, "sourceNamespaces", None) {
         d = d.with_related(span, label);
