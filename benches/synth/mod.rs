@@ -108,6 +108,12 @@ pub fn files(spec: &Spec) -> Vec<File> {
     let mut rng = Rng(spec.seed);
     let mut out = Vec::with_capacity(spec.apps * (spec.manifests + 1) + 32);
     let teams = &TEAMS[..TEAMS.len().min(spec.apps.max(1))];
+    // The configuration names the repository, so Applications resolve to its directories
+    // and every project and resource check runs.
+    out.push(File {
+        path: ".kubectl-gitops.yaml".into(),
+        text: format!("repoURLs:\n  - {REPO_URL}\n"),
+    });
     out.push(File {
         path: "bootstrap/root.yaml".into(),
         text: root_application(),
