@@ -14,27 +14,33 @@
 //! | `{a,b*,c}` | one of the alternatives, each itself a pattern; groups nest |
 //! | `\c` | the character `c` literally |
 //!
-//! Compile errors are exactly gobwas's: its lexer reads the pattern rune by rune and its
-//! parser reports the first error with gobwas's own text (`unexpected end of input` for an
-//! unclosed `[`, `could not parse range` for `[]`, and so on). Quirks of v0.2.3 kept here:
-//! an unclosed `{` is *not* an error (the group ends with the pattern: `{a,b` is `{a,b}`),
-//! a trailing `\` is dropped, a NUL character ends the input, U+FFFD cannot be read, `]`
-//! and `}` outside a class or group are literal, `,` is literal outside a group, and a `-`
-//! makes a range only right after the first character of a class (`[ab-c]` is the set
-//! `a`, `b`, `-`, `c`).
+//! The implementation re-does gobwas's own steps (lexer, parser, compiler, matchers, in
+//! the submodules) rather than the syntax's plain meaning, because gobwas's optimising
+//! compiler gives some patterns a different meaning, and Argo CD inherits it. Checked
+//! against gobwas v0.2.3 itself:
 //!
-//! Matching runs the pattern as a small automaton over the text's characters (gobwas
-//! matches runes, not bytes), so it is linear in the text for a given pattern and never
-//! backtracks.
+//! - compile errors and their texts: `unexpected end of input` for an unclosed `[`,
+//!   `could not parse range` for `[]`, `hi character 'a' should be greater than lo 'z'`…;
+//!   an unclosed `{` is *not* an error (`{a,b` matches `a`), a trailing `\` is dropped;
+//! - `?` or `[!x]` as the whole pattern also matches the empty string;
+//! - `a*a` matches `a` (prefix and suffix overlap); `?a` does not match `éa`;
+//! - `[!ab][!ab]` matches `ba` (the run becomes "does not contain `ab`");
+//! - `*{` matches nothing, and some patterns with an unclosed `{` make gobwas panic when
+//!   matching ([`Glob::try_match`] reports it, [`Glob::is_match`] says no match).
+//!
+//! Matching never backtracks exponentially: the only recursive matcher (gobwas's `BTree`,
+//! a split around a fixed-length part) is memoised on the text range it is asked about.
 
 use std::fmt;
+
+mod compiler;
+mod matcher;
+mod syntax;
 
 /// A compiled gobwas pattern.
 #[derive(Clone, Debug)]
 pub struct Glob {
-    states: Vec<State>,
-    start: usize,
-    separators: Vec<char>,
+    matcher: matcher::M,
 }
 
 /// Why gobwas rejects a pattern. `Display` gives gobwas's own error text.
@@ -64,460 +70,38 @@ impl fmt::Display for GlobError {
 
 impl std::error::Error for GlobError {}
 
+/// gobwas panicked while matching (a Go slice index out of range). Argo CD does not
+/// recover from it where it matches globs; [`Glob::is_match`] reports no match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchPanic;
+
+impl fmt::Display for MatchPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("runtime error: slice bounds out of range")
+    }
+}
+
+impl std::error::Error for MatchPanic {}
+
 impl Glob {
     /// gobwas `glob.Compile(pattern, separators...)`.
     pub fn compile(pattern: &str, separators: &[char]) -> Result<Glob, GlobError> {
-        let tree = parse(pattern)?;
-        Ok(Glob::build(&tree, separators))
+        let tree = syntax::parse(pattern)?;
+        let mut matcher = compiler::compile(&tree, &matcher::runes_of(separators))?;
+        matcher.number(&mut 0);
+        Ok(Glob { matcher })
     }
 
-    /// Whether the whole `text` matches the pattern.
+    /// Whether `text` matches (gobwas `Match`); false where gobwas would panic.
     pub fn is_match(&self, text: &str) -> bool {
-        let n = self.states.len();
-        let mut current: Vec<usize> = Vec::with_capacity(n);
-        let mut next: Vec<usize> = Vec::with_capacity(n);
-        let mut seen = vec![usize::MAX; n];
-        let mut stack = Vec::new();
-        let mut generation = 0usize;
-        self.closure(self.start, generation, &mut seen, &mut current, &mut stack);
-        for c in text.chars() {
-            generation += 1;
-            next.clear();
-            for &s in &current {
-                if let State::Char { test, next: to } = &self.states[s]
-                    && test.accepts(c, &self.separators)
-                {
-                    self.closure(*to, generation, &mut seen, &mut next, &mut stack);
-                }
-            }
-            std::mem::swap(&mut current, &mut next);
-            if current.is_empty() {
-                return false;
-            }
-        }
-        current
-            .iter()
-            .any(|&s| matches!(self.states[s], State::Match))
+        self.try_match(text).unwrap_or(false)
     }
 
-    /// Adds `from` and every state reachable from it without reading a character.
-    fn closure(
-        &self,
-        from: usize,
-        generation: usize,
-        seen: &mut [usize],
-        out: &mut Vec<usize>,
-        stack: &mut Vec<usize>,
-    ) {
-        stack.push(from);
-        while let Some(s) = stack.pop() {
-            let Some(mark) = seen.get_mut(s) else {
-                continue;
-            };
-            if *mark == generation {
-                continue;
-            }
-            *mark = generation;
-            match &self.states[s] {
-                State::Split(targets) => stack.extend(targets.iter().rev().copied()),
-                State::Char { .. } | State::Match => out.push(s),
-            }
-        }
-    }
-
-    fn build(tree: &[Node], separators: &[char]) -> Glob {
-        let mut glob = Glob {
-            states: vec![State::Match],
-            start: 0,
-            separators: separators.to_vec(),
-        };
-        glob.start = glob.sequence(tree, 0);
-        glob
-    }
-
-    fn push(&mut self, state: State) -> usize {
-        self.states.push(state);
-        self.states.len() - 1
-    }
-
-    /// States matching `nodes` and then continuing at `next`; returns the entry state.
-    fn sequence(&mut self, nodes: &[Node], next: usize) -> usize {
-        nodes
-            .iter()
-            .rev()
-            .fold(next, |next, node| self.node(node, next))
-    }
-
-    fn node(&mut self, node: &Node, next: usize) -> usize {
-        match node {
-            Node::Text(text) => text.iter().rev().fold(next, |next, &c| {
-                self.push(State::Char {
-                    test: Test::Exact(c),
-                    next,
-                })
-            }),
-            Node::Any | Node::Super => {
-                let test = if matches!(node, Node::Any) {
-                    Test::NotSeparator
-                } else {
-                    Test::Anything
-                };
-                // loop: Split(char → loop, next)
-                let split = self.push(State::Split(Vec::new()));
-                let step = self.push(State::Char { test, next: split });
-                self.states[split] = State::Split(vec![step, next]);
-                split
-            }
-            Node::Single => self.push(State::Char {
-                test: Test::NotSeparator,
-                next,
-            }),
-            Node::Class(class) => self.push(State::Char {
-                test: Test::Class(class.clone()),
-                next,
-            }),
-            Node::AnyOf(alternatives) => {
-                let entries = alternatives
-                    .iter()
-                    .map(|alternative| self.sequence(alternative, next))
-                    .collect();
-                self.push(State::Split(entries))
-            }
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-enum State {
-    /// Reads one character that passes `test`.
-    Char { test: Test, next: usize },
-    /// Continues at every target without reading.
-    Split(Vec<usize>),
-    /// The whole text matched.
-    Match,
-}
-
-#[derive(Clone, Debug)]
-enum Test {
-    Exact(char),
-    NotSeparator,
-    Anything,
-    Class(Class),
-}
-
-impl Test {
-    fn accepts(&self, c: char, separators: &[char]) -> bool {
-        match self {
-            Test::Exact(e) => *e == c,
-            Test::NotSeparator => !separators.contains(&c),
-            Test::Anything => true,
-            Test::Class(class) => class.accepts(c),
-        }
-    }
-}
-
-/// A character class. Unlike `?`, a class does not care about separators.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Class {
-    List { chars: Vec<char>, not: bool },
-    Range { lo: char, hi: char, not: bool },
-}
-
-impl Class {
-    fn accepts(&self, c: char) -> bool {
-        match self {
-            Class::List { chars, not } => chars.contains(&c) != *not,
-            Class::Range { lo, hi, not } => (*lo <= c && c <= *hi) != *not,
-        }
-    }
-}
-
-/// The parsed pattern (gobwas's AST, with text runs kept whole).
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Node {
-    Text(Vec<char>),
-    Any,
-    Super,
-    Single,
-    Class(Class),
-    AnyOf(Vec<Vec<Node>>),
-}
-
-// ---------------------------------------------------------------------------------------
-// Lexer: a faithful re-implementation of gobwas v0.2.3's `syntax/lexer`, whose quirks
-// decide which patterns are errors. It reads runes; the rune 0 doubles as its end-of-input
-// marker, so a NUL character ends the input where the lexer reads one.
-
-const EOF: char = '\0';
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Token {
-    Eof,
-    Error(String),
-    Text(Vec<char>),
-    Any,
-    Super,
-    Single,
-    Not,
-    Separator,
-    RangeOpen,
-    RangeClose,
-    RangeLo(char),
-    RangeBetween,
-    RangeHi(char),
-    TermsOpen,
-    TermsClose,
-}
-
-struct Lexer {
-    data: Vec<char>,
-    pos: usize,
-    /// Width (0 or 1 character) of the last read, for `unread`.
-    last_width: usize,
-    err: Option<String>,
-    tokens: std::collections::VecDeque<Token>,
-    terms_level: usize,
-}
-
-const IN_TEXT_BREAKERS: &[char] = &['?', '*', '[', '{'];
-const IN_TERMS_BREAKERS: &[char] = &['?', '*', '[', '{', '}', ','];
-
-impl Lexer {
-    fn new(source: &str) -> Lexer {
-        Lexer {
-            data: source.chars().collect(),
-            pos: 0,
-            last_width: 0,
-            err: None,
-            tokens: std::collections::VecDeque::new(),
-            terms_level: 0,
-        }
-    }
-
-    fn next(&mut self) -> Token {
-        loop {
-            if let Some(err) = &self.err {
-                return Token::Error(err.clone());
-            }
-            if let Some(token) = self.tokens.pop_front() {
-                return token;
-            }
-            self.fetch_item();
-        }
-    }
-
-    /// The next rune and its width, without consuming it. Go's `utf8.DecodeRuneInString`
-    /// reports U+FFFD for a real U+FFFD too, which gobwas takes for a decoding error.
-    fn peek(&mut self) -> (char, usize) {
-        match self.data.get(self.pos) {
-            None => (EOF, 0),
-            Some('\u{FFFD}') => {
-                self.err = Some("could not read rune".to_string());
-                (EOF, 0)
-            }
-            Some(&c) => (c, 1),
-        }
-    }
-
-    fn read(&mut self) -> char {
-        let (c, width) = self.peek();
-        self.pos += width;
-        self.last_width = width;
-        c
-    }
-
-    fn unread(&mut self) {
-        self.pos -= self.last_width;
-        self.last_width = 0;
-    }
-
-    fn fetch_item(&mut self) {
-        let r = self.read();
-        match r {
-            EOF => self.tokens.push_back(Token::Eof),
-            '{' => {
-                self.terms_level += 1;
-                self.tokens.push_back(Token::TermsOpen);
-            }
-            ',' if self.terms_level > 0 => self.tokens.push_back(Token::Separator),
-            '}' if self.terms_level > 0 => {
-                self.tokens.push_back(Token::TermsClose);
-                self.terms_level -= 1;
-            }
-            '[' => {
-                self.tokens.push_back(Token::RangeOpen);
-                self.fetch_range();
-            }
-            '?' => self.tokens.push_back(Token::Single),
-            '*' => {
-                if self.read() == '*' {
-                    self.tokens.push_back(Token::Super);
-                } else {
-                    self.unread();
-                    self.tokens.push_back(Token::Any);
-                }
-            }
-            _ => {
-                self.unread();
-                let breakers = if self.terms_level > 0 {
-                    IN_TERMS_BREAKERS
-                } else {
-                    IN_TEXT_BREAKERS
-                };
-                self.fetch_text(breakers);
-            }
-        }
-    }
-
-    fn fetch_range(&mut self) {
-        let mut want_hi = false;
-        let mut want_close = false;
-        let mut seen_not = false;
-        loop {
-            let r = self.read();
-            if r == EOF {
-                self.err = Some("unexpected end of input".to_string());
-                return;
-            }
-            if want_close {
-                if r == ']' {
-                    self.tokens.push_back(Token::RangeClose);
-                } else {
-                    self.err = Some("expected close range character".to_string());
-                }
-                return;
-            }
-            if want_hi {
-                self.tokens.push_back(Token::RangeHi(r));
-                want_close = true;
-                continue;
-            }
-            if !seen_not && r == '!' {
-                self.tokens.push_back(Token::Not);
-                seen_not = true;
-                continue;
-            }
-            let (n, width) = self.peek();
-            if n == '-' {
-                self.pos += width;
-                self.tokens.push_back(Token::RangeLo(r));
-                self.tokens.push_back(Token::RangeBetween);
-                want_hi = true;
-                continue;
-            }
-            self.unread();
-            self.fetch_text(&[']']);
-            want_close = true;
-        }
-    }
-
-    fn fetch_text(&mut self, breakers: &[char]) {
-        let mut data = Vec::new();
-        let mut escaped = false;
-        loop {
-            let r = self.read();
-            if r == EOF {
-                break;
-            }
-            if !escaped {
-                if r == '\\' {
-                    escaped = true;
-                    continue;
-                }
-                if breakers.contains(&r) {
-                    self.unread();
-                    break;
-                }
-            }
-            escaped = false;
-            data.push(r);
-        }
-        if !data.is_empty() {
-            self.tokens.push_back(Token::Text(data));
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Parser: gobwas v0.2.3's `syntax/ast` parser. Groups still open at the end of the input
-// end there, without an error.
-
-fn parse(pattern: &str) -> Result<Vec<Node>, GlobError> {
-    let mut lexer = Lexer::new(pattern);
-    // The pattern being built, and for each open `{`: the finished alternatives and the
-    // pattern the group belongs to.
-    let mut current: Vec<Node> = Vec::new();
-    let mut open: Vec<(Vec<Vec<Node>>, Vec<Node>)> = Vec::new();
-    loop {
-        match lexer.next() {
-            Token::Eof => break,
-            Token::Error(message) => return Err(GlobError::new(message)),
-            Token::Text(text) => current.push(Node::Text(text)),
-            Token::Any => current.push(Node::Any),
-            Token::Super => current.push(Node::Super),
-            Token::Single => current.push(Node::Single),
-            Token::RangeOpen => current.push(Node::Class(parse_range(&mut lexer)?)),
-            Token::TermsOpen => open.push((Vec::new(), std::mem::take(&mut current))),
-            Token::Separator => match open.last_mut() {
-                Some((alternatives, _)) => alternatives.push(std::mem::take(&mut current)),
-                None => return Err(GlobError::new("unexpected token: separator")),
-            },
-            Token::TermsClose => match open.pop() {
-                Some((mut alternatives, parent)) => {
-                    alternatives.push(std::mem::replace(&mut current, parent));
-                    current.push(Node::AnyOf(alternatives));
-                }
-                None => return Err(GlobError::new("unexpected token: terms_close")),
-            },
-            Token::Not
-            | Token::RangeClose
-            | Token::RangeLo(_)
-            | Token::RangeBetween
-            | Token::RangeHi(_) => return Err(GlobError::new("unexpected token")),
-        }
-    }
-    while let Some((mut alternatives, parent)) = open.pop() {
-        alternatives.push(std::mem::replace(&mut current, parent));
-        current.push(Node::AnyOf(alternatives));
-    }
-    Ok(current)
-}
-
-/// The tokens after `[`, up to and including `]`.
-fn parse_range(lexer: &mut Lexer) -> Result<Class, GlobError> {
-    let mut not = false;
-    let mut lo: Option<char> = None;
-    let mut hi: Option<char> = None;
-    let mut chars: Vec<char> = Vec::new();
-    loop {
-        match lexer.next() {
-            Token::Eof => return Err(GlobError::new("unexpected end")),
-            Token::Error(message) => return Err(GlobError::new(message)),
-            Token::Not => not = true,
-            Token::RangeLo(c) => lo = Some(c),
-            Token::RangeBetween => {}
-            Token::RangeHi(c) => {
-                if let Some(l) = lo
-                    && c < l
-                {
-                    return Err(GlobError::new(format!(
-                        "hi character '{c}' should be greater than lo '{l}'"
-                    )));
-                }
-                hi = Some(c);
-            }
-            Token::Text(text) => chars = text,
-            Token::RangeClose => {
-                return match (lo, hi) {
-                    (Some(lo), Some(hi)) if chars.is_empty() => Ok(Class::Range { lo, hi, not }),
-                    (Some(_), Some(_)) => Err(GlobError::new("could not parse range")),
-                    _ if chars.is_empty() => Err(GlobError::new("could not parse range")),
-                    _ => Ok(Class::List { chars, not }),
-                };
-            }
-            // The lexer produces nothing else inside a class.
-            _ => return Err(GlobError::new("could not parse range")),
-        }
+    /// gobwas `Match`, telling apart the texts on which gobwas panics.
+    pub fn try_match(&self, text: &str) -> Result<bool, MatchPanic> {
+        let bytes = text.as_bytes();
+        let mut cx = matcher::Cx::new(bytes);
+        self.matcher.matches(bytes, &mut cx).map_err(|_| MatchPanic)
     }
 }
 
@@ -794,7 +378,9 @@ mod tests {
             ),
             ("a/**/b", "a/x/y/b", slash, true),
             ("a/**/b", "a//b", slash, true),
-            ("a/**/b", "a/b", slash, false),
+            // gobwas: prefix `a/` and suffix `/b` may overlap, so this matches `a/b`.
+            ("a/**/b", "a/b", slash, true),
+            ("a/**/b", "ab", slash, false),
             // `**` glued to text.
             ("a**b", "a/x/b", slash, true),
             ("a**b", "ab", slash, true),
@@ -807,7 +393,9 @@ mod tests {
             ("a***", "a/x/", slash, true),
             // `?`: one non-separator character.
             ("?", "a", slash, true),
-            ("?", "", slash, false),
+            // gobwas: `?` as the whole pattern also matches the empty string.
+            ("?", "", slash, true),
+            ("a?", "a", slash, false),
             ("?", "ab", slash, false),
             ("?", "/", slash, false),
             ("?", "/", none, true),
@@ -830,7 +418,10 @@ mod tests {
             ("[!abc]", "a", none, false),
             ("[!a-z]", "A", none, true),
             ("[!a-z]", "q", none, false),
-            ("[!a]", "", none, false),
+            // gobwas: so does a negated class alone.
+            ("[!a]", "", none, true),
+            ("[a]", "", none, false),
+            ("x[!a]", "x", none, false),
             ("[!D]*", "Deployment", none, false),
             ("[!D]*", "Service", none, true),
             // `^` is not a negation in gobwas: it is a class member.
@@ -864,7 +455,12 @@ mod tests {
             ("{kube-system,argocd}", "kube-system", none, true),
             ("{kube-system,argocd}", "default", none, false),
             ("{a,b}c", "bc", none, true),
-            ("x{a*,b?}", "xaYYY", none, true),
+            // gobwas: `{a*,b?}` reports the fixed length 2 (its Len takes the first
+            // fixed length it sees), so `x{a*,b?}` only matches three characters.
+            ("x{a*,b?}", "xaYYY", none, false),
+            ("x{a*,b?}", "xaY", none, true),
+            ("x{a*,b?}", "xbY", none, true),
+            ("{a*,b?}", "aYYY", none, true),
             ("x{a*,b?}", "xbYY", none, false),
             ("{a,{b,c}d}", "cd", none, true),
             ("{a,{b,c}d}", "c", none, false),
@@ -886,7 +482,6 @@ mod tests {
             ("{a,b", "a", none, true),
             ("{a,b", "b", none, true),
             ("{a,b", "{a,b", none, false),
-            ("x{", "x", none, true),
             ("{a,{b", "b", none, true),
             // Escapes.
             ("\\*", "*", none, true),
@@ -925,6 +520,240 @@ mod tests {
         }
     }
 
+    /// gobwas's own `TestGlob` table (glob_test.go, v0.2.3).
+    #[test]
+    fn upstream_gobwas_test_glob() {
+        let none: &[char] = &[];
+        let dot: &[char] = &['.'];
+        let cases: &[(&str, &str, &[char], bool)] = &[
+            ("* ?at * eyes", "my cat has very bright eyes", none, true),
+            ("", "", none, true),
+            ("", "b", none, false),
+            ("*ä", "åä", none, true),
+            ("abc", "abc", none, true),
+            ("a*c", "abc", none, true),
+            ("a*c", "a12345c", none, true),
+            ("a?c", "a1c", none, true),
+            ("a.b", "a.b", dot, true),
+            ("a.*", "a.b", dot, true),
+            ("a.**", "a.b.c", dot, true),
+            ("a.?.c", "a.b.c", dot, true),
+            ("a.?.?", "a.b.c", dot, true),
+            ("?at", "cat", none, true),
+            ("?at", "fat", none, true),
+            ("*", "abc", none, true),
+            ("\\*", "*", none, true),
+            ("**", "a.b.c", dot, true),
+            ("?at", "at", none, false),
+            ("?at", "fat", &['f'], false),
+            ("a.*", "a.b.c", dot, false),
+            ("a.?.c", "a.bb.c", dot, false),
+            ("*", "a.b.c", dot, false),
+            ("*test", "this is a test", none, true),
+            ("this*", "this is a test", none, true),
+            ("*is *", "this is a test", none, true),
+            ("*is*a*", "this is a test", none, true),
+            ("**test**", "this is a test", none, true),
+            ("**is**a***test*", "this is a test", none, true),
+            ("*is", "this is a test", none, false),
+            ("*no*", "this is a test", none, false),
+            ("[!a]*", "this is a test3", none, true),
+            ("*abc", "abcabc", none, true),
+            ("**abc", "abcabc", none, true),
+            ("???", "abc", none, true),
+            ("?*?", "abc", none, true),
+            ("?*?", "ac", none, true),
+            ("sta", "stagnation", none, false),
+            ("sta*", "stagnation", none, true),
+            ("sta?", "stagnation", none, false),
+            ("sta?n", "stagnation", none, false),
+            ("{abc,def}ghi", "defghi", none, true),
+            ("{abc,abcd}a", "abcda", none, true),
+            ("{a,ab}{bc,f}", "abc", none, true),
+            ("{*,**}{a,b}", "ab", none, true),
+            ("{*,**}{a,b}", "ac", none, false),
+            ("/{rate,[a-z][a-z][a-z]}*", "/rate", none, true),
+            ("/{rate,[0-9][0-9][0-9]}*", "/rate", none, true),
+            ("/{rate,[a-z][a-z][a-z]}*", "/usd", none, true),
+            ("{*.google.*,*.yandex.*}", "www.google.com", dot, true),
+            ("{*.google.*,*.yandex.*}", "www.yandex.com", dot, true),
+            ("{*.google.*,*.yandex.*}", "yandex.com", dot, false),
+            ("{*.google.*,*.yandex.*}", "google.com", dot, false),
+            ("{*.google.*,yandex.*}", "www.google.com", dot, true),
+            ("{*.google.*,yandex.*}", "yandex.com", dot, true),
+            ("{*.google.*,yandex.*}", "www.yandex.com", dot, false),
+            ("{*.google.*,yandex.*}", "google.com", dot, false),
+            (
+                "[a-z][!a-x]*cat*[h][!b]*eyes*",
+                "my cat has very bright eyes",
+                none,
+                true,
+            ),
+            (
+                "[a-z][!a-x]*cat*[h][!b]*eyes*",
+                "my dog has very bright eyes",
+                none,
+                false,
+            ),
+            ("google.com", "google.com", none, true),
+            ("google.com", "gobwas.com", none, false),
+            (
+                "https://*.google.*",
+                "https://account.google.com",
+                none,
+                true,
+            ),
+            ("https://*.google.*", "https://google.com", none, false),
+            (
+                "{https://*.google.*,*yandex.*,*yahoo.*,*mail.ru}",
+                "http://yahoo.com",
+                none,
+                true,
+            ),
+            (
+                "{https://*.google.*,*yandex.*,*yahoo.*,*mail.ru}",
+                "http://google.com",
+                none,
+                false,
+            ),
+            (
+                "{https://*gobwas.com,http://exclude.gobwas.com}",
+                "https://safe.gobwas.com",
+                none,
+                true,
+            ),
+            (
+                "{https://*gobwas.com,http://exclude.gobwas.com}",
+                "http://safe.gobwas.com",
+                none,
+                false,
+            ),
+            (
+                "{https://*gobwas.com,http://exclude.gobwas.com}",
+                "http://exclude.gobwas.com",
+                none,
+                true,
+            ),
+            (
+                "{abc*[a-c]def,abc?[d-g]def,abc[zte]?def}",
+                "abczqdef",
+                none,
+                true,
+            ),
+            ("{abc*def,abc?def,abc[zte]def}", "abczdef", none, true),
+            ("abc*", "abcdef", none, true),
+            ("abc*", "af", none, false),
+            ("*def", "abcdef", none, true),
+            ("*def", "af", none, false),
+            ("ab*ef", "abcdef", none, true),
+            ("ab*ef", "af", none, false),
+        ];
+        for &(pattern, text, seps, want) in cases {
+            assert_eq!(
+                Glob::compile(pattern, seps).map(|g| g.is_match(text)),
+                Ok(want),
+                "{pattern:?} vs {text:?} with separators {seps:?}"
+            );
+        }
+    }
+
+    /// Results of gobwas v0.2.3's optimising compiler that differ from the syntax's plain
+    /// meaning (each checked against gobwas itself).
+    #[test]
+    fn gobwas_quirks() {
+        let none: &[char] = &[];
+        let slash: &[char] = &['/'];
+        let cases: &[(&str, &str, &[char], bool)] = &[
+            // Prefix and suffix overlap.
+            ("a*a", "a", none, true),
+            ("ab*ba", "aba", none, true),
+            ("ab*ba", "ab", none, false),
+            (
+                "https://github.com/**/repo",
+                "https://github.com/repo",
+                slash,
+                true,
+            ),
+            ("org/**/org", "org/org", slash, true),
+            ("org/**/org", "org", slash, false),
+            ("x/**/x", "x/x", slash, true),
+            // A run of identical negated classes: "does not contain the substring".
+            ("[!ab][!ab]", "ba", none, true),
+            ("[!ab][!ab]", "ab", none, false),
+            ("[!ab][!ab]", "cd", none, true),
+            ("[!a][!a]", "aa", none, false),
+            // An unclosed group that compiles into a matcher of nothing.
+            ("*{", "", none, false),
+            ("*{", "x", none, false),
+            ("{", "", none, true),
+            ("{", "x", none, false),
+            ("{a,b", "a", none, true),
+            ("{a,b", "b", none, true),
+            ("{a,b", "{a,b", none, false),
+            ("{a,{b", "b", none, true),
+            // An alternative group whose first alternative has no fixed length but a later
+            // one has: the group counts as fixed-length.
+            ("{a*,bc}d", "abcd", none, false),
+            ("{a*,bc}d", "axd", none, true),
+            ("{a*,bc}d", "bcd", none, true),
+        ];
+        for &(pattern, text, seps, want) in cases {
+            assert_eq!(
+                Glob::compile(pattern, seps).map(|g| g.is_match(text)),
+                Ok(want),
+                "{pattern:?} vs {text:?} with separators {seps:?}"
+            );
+        }
+    }
+
+    /// Patterns on which gobwas panics when matching (Go slice bounds out of range).
+    #[test]
+    fn gobwas_panics() {
+        let cases: &[(&str, &str, &[char])] = &[
+            ("x{", "x", &[]),
+            ("b{", "b", &['/']),
+            ("a{,", "a", &[]),
+            ("?b{", "ab", &[]),
+        ];
+        for &(pattern, text, seps) in cases {
+            let glob = Glob::compile(pattern, seps).expect(pattern);
+            assert_eq!(
+                glob.try_match(text),
+                Err(MatchPanic),
+                "{pattern:?} vs {text:?}"
+            );
+            assert!(!glob.is_match(text));
+            assert!(!matches(pattern, text, seps));
+        }
+        // The same patterns do not panic on other texts.
+        assert_eq!(
+            Glob::compile("x{", &[]).map(|g| g.try_match("y")),
+            Ok(Ok(false))
+        );
+    }
+
+    /// Nested stars cost polynomial time, not exponential.
+    #[test]
+    fn many_stars_are_fast() {
+        let text = "a".repeat(250);
+        let start = std::time::Instant::now();
+        for pattern in [
+            "*a*a*a*a*a*a*a*a*a*a*b",
+            "**a**a**a**a**a**a**a**b",
+            "*a?*a?*a?*a?*a?*b",
+            "{*a,*b}{*a,*b}{*a,*b}{*a,*b}c",
+        ] {
+            for seps in [&[][..], &['/'][..]] {
+                assert_eq!(
+                    Glob::compile(pattern, seps).map(|g| g.is_match(&text)),
+                    Ok(false),
+                    "{pattern}"
+                );
+            }
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    }
+
     /// gobwas matches runes, not bytes.
     #[test]
     fn unicode() {
@@ -941,7 +770,13 @@ mod tests {
             ("[!é]", "e", none, true),
             ("[!é]", "é", none, false),
             ("{é,ü}", "ü", none, true),
-            ("a?c", "a😀c", none, true),
+            // gobwas v0.2.3: a row of fixed-length parts slices each part by its first
+            // byte only, so a multi-byte character in a row breaks the match.
+            ("a?c", "a😀c", none, false),
+            ("?a", "éa", none, false),
+            ("a?", "aé", none, true),
+            ("?", "😀", none, true),
+            ("a*c", "a😀c", none, true),
             ("*", "a日/b", &['日'], false),
             ("*/*", "a/日", &['/'], true),
         ];
