@@ -681,6 +681,127 @@ pub fn derive_service_account(
     Ok(None)
 }
 
+// ---------------------------------------------------------------------------------------
+// Whole-project analyses built on the checks above (used by PRJ009 and SEC004).
+
+/// Repository URLs no project pattern is likely to name, in the three forms Argo CD
+/// meets (HTTPS, scp-like SSH, OCI).
+pub const PROBE_REPOS: [&str; 3] = [
+    "https://kubectl-gitops-probe.invalid/probe/repo",
+    "git@kubectl-gitops-probe.invalid:probe/repo.git",
+    "oci://kubectl-gitops-probe.invalid/probe/chart",
+];
+
+/// A cluster (name, server) and namespace no project pattern is likely to name.
+pub const PROBE_DESTINATION: (&str, &str, &str) = (
+    "kubectl-gitops-probe",
+    "https://kubectl-gitops-probe.invalid",
+    "kubectl-gitops-probe",
+);
+
+/// The in-cluster destination's most sensitive namespace.
+pub const IN_CLUSTER_KUBE_SYSTEM: (&str, &str, &str) = (
+    "in-cluster",
+    "https://kubernetes.default.svc",
+    "kube-system",
+);
+
+/// Cluster-scoped resources a wide-open project lets through, and one of an unknown group.
+pub const PROBE_CLUSTER_RESOURCES: [(&str, &str, &str); 4] = [
+    ("", "Namespace", "kube-system"),
+    (
+        "rbac.authorization.k8s.io",
+        "ClusterRoleBinding",
+        "cluster-admin",
+    ),
+    (
+        "apiextensions.k8s.io",
+        "CustomResourceDefinition",
+        "probes.kubectl-gitops-probe.invalid",
+    ),
+    ("kubectl-gitops-probe.invalid", "Probe", "probe"),
+];
+
+/// `sourceRepos` holds entries and all of them are deny (`!`) entries, and a repository
+/// none of them names is permitted (semantics §1.2: a deny entry that does not match
+/// counts as a match). Only the entries written in the spec are considered.
+pub fn is_deny_only_sources(spec: &ProjectSpec) -> bool {
+    let written: Vec<&Item<String>> = spec
+        .source_repos
+        .iter()
+        .filter(|i| i.origin.spec_index().is_some())
+        .collect();
+    !written.is_empty()
+        && written.iter().all(|i| is_deny(&i.value))
+        && is_source_permitted(spec, PROBE_REPOS[0]).permitted
+}
+
+/// `destinations` holds entries, every one of them has a deny (`!`) field, and a
+/// destination none of them names is permitted (semantics §1.3: a deny entry that does
+/// not apply counts as an allow).
+pub fn is_deny_only_destinations(spec: &ProjectSpec) -> bool {
+    let written: Vec<&Item<Destination>> = spec
+        .destinations
+        .iter()
+        .filter(|i| i.origin.spec_index().is_some())
+        .collect();
+    let (name, server, ns) = PROBE_DESTINATION;
+    !written.is_empty()
+        && written.iter().all(|i| {
+            is_deny(&i.value.name) || is_deny(&i.value.server) || is_deny(&i.value.namespace)
+        })
+        && is_destination_permitted(spec, name, server, ns, &[]).permitted
+}
+
+/// The entries that let everything through in a wide-open project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WideOpen {
+    pub source: Origin,
+    pub destination: Origin,
+    pub cluster_resource: Origin,
+}
+
+/// Whether the project permits every source, every destination and every cluster-scoped
+/// resource, as the built-in `default` project does (SEC004). Judged with the permission
+/// checks on probe values no pattern is likely to name: the three [`PROBE_REPOS`], the
+/// [`PROBE_DESTINATION`] and `kube-system` on the in-cluster server (no project-scoped
+/// clusters, so `permitOnlyProjectScopedClusters` closes the project), and the
+/// [`PROBE_CLUSTER_RESOURCES`]. Each must be permitted; the entries that permitted the
+/// first probe of each kind are returned.
+pub fn wide_open(spec: &ProjectSpec) -> Option<WideOpen> {
+    let mut source = None;
+    for url in PROBE_REPOS {
+        let d = is_source_permitted(spec, url);
+        if !d.permitted {
+            return None;
+        }
+        source = source.or(d.entry());
+    }
+    let mut destination = None;
+    for (name, server, ns) in [PROBE_DESTINATION, IN_CLUSTER_KUBE_SYSTEM] {
+        let d = is_destination_permitted(spec, name, server, ns, &[]);
+        if !d.permitted {
+            return None;
+        }
+        destination = destination.or(d.entry());
+    }
+    let mut cluster_resource = None;
+    for (group, kind, name) in PROBE_CLUSTER_RESOURCES {
+        let d = is_group_kind_name_permitted(spec, group, kind, name, false);
+        if !d.permitted {
+            return None;
+        }
+        if let WhitelistOutcome::Matched(o) = d.whitelist {
+            cluster_resource = cluster_resource.or(Some(o));
+        }
+    }
+    Some(WideOpen {
+        source: source?,
+        destination: destination?,
+        cluster_resource: cluster_resource?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     //! Case tables ported from Argo CD's unit tests (inputs and expected results; the Rust
@@ -894,6 +1015,24 @@ mod tests {
 
     const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
+    /// `(destination, app server, app name, project clusters, permitted)`.
+    type ScopedRow = (
+        Json,
+        &'static str,
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        bool,
+    );
+    /// `(server, namespace, defaultServiceAccount)`.
+    type Account = (&'static str, &'static str, &'static str);
+    /// `(accounts, destination namespace, app namespace, user or error fragment)`.
+    type ImpersonationRow = (
+        Vec<Account>,
+        &'static str,
+        &'static str,
+        Result<&'static str, &'static str>,
+    );
+
     /// `TestAppProject_IsDestinationPermitted`: 11 rows (the Application destination sets
     /// either the server or the name, as the upstream rows do).
     #[test]
@@ -1096,7 +1235,7 @@ mod tests {
     /// `TestAppProject_IsDestinationPermitted_PermitOnlyProjectScopedClusters`: 6 rows.
     #[test]
     fn upstream_permit_only_project_scoped_clusters() {
-        let rows: Vec<(Json, &str, &str, Vec<(&str, &str)>, bool)> = vec![
+        let rows: Vec<ScopedRow> = vec![
             (
                 dest("https://team1-*", "", "default"),
                 "https://team1-something.com",
@@ -1439,7 +1578,7 @@ mod tests {
     #[test]
     fn upstream_derive_service_account_matching_namespaces() {
         const S: &str = "https://kubernetes.svc.local";
-        let rows: Vec<(Vec<(&str, &str, &str)>, &str, &str)> = vec![
+        let rows: Vec<(Vec<Account>, &str, &str)> = vec![
             (vec![], "testns", ""),
             (
                 vec![(S, "testns", "test-sa")],
@@ -1515,7 +1654,7 @@ mod tests {
     #[test]
     fn upstream_derive_service_account_to_impersonate() {
         const S: &str = "https://cluster-api.example.com";
-        let rows: Vec<(Vec<(&str, &str, &str)>, &str, &str, Result<&str, &str>)> = vec![
+        let rows: Vec<ImpersonationRow> = vec![
             (
                 vec![(S, "dest-ns", "test-sa")],
                 "dest-ns",
@@ -1594,6 +1733,71 @@ mod tests {
             .ok()
             .flatten();
         assert_eq!(sa.map(|s| s.entry), Some(Origin::Spec(1)));
+    }
+
+    /// PRJ009 and SEC004 analyses.
+    #[test]
+    fn deny_only_and_wide_open() {
+        assert!(is_deny_only_sources(&sources(&[
+            "!https://github.com/evil/*"
+        ])));
+        assert!(!is_deny_only_sources(&sources(&[
+            "!https://github.com/evil/*",
+            "https://github.com/good/*"
+        ])));
+        assert!(!is_deny_only_sources(&sources(&[])));
+        // A deny entry that rejects the probe too: the list permits nothing.
+        assert!(!is_deny_only_sources(&sources(&["!**"])));
+        assert!(is_deny_only_destinations(&destinations(vec![dest(
+            "!https://prod",
+            "",
+            "*"
+        )])));
+        assert!(is_deny_only_destinations(&destinations(vec![dest(
+            "*",
+            "",
+            "!kube-system"
+        )])));
+        // Deny server with a plain namespace: other servers only in team-a, not everything.
+        assert!(!is_deny_only_destinations(&destinations(vec![dest(
+            "!https://prod",
+            "",
+            "team-a"
+        )])));
+        assert!(!is_deny_only_destinations(&destinations(vec![
+            dest("*", "", "*"),
+            dest("*", "", "!kube-system")
+        ])));
+
+        let open = project(json!({
+            "sourceRepos": ["*"],
+            "destinations": [dest("*", "", "*")],
+            "clusterResourceWhitelist": [gk("*", "*")]
+        }));
+        assert_eq!(
+            wide_open(&open),
+            Some(WideOpen {
+                source: Origin::Spec(0),
+                destination: Origin::Spec(0),
+                cluster_resource: Origin::Spec(0)
+            })
+        );
+        assert!(wide_open(&ProjectSpec::default_project()).is_some());
+        let by_name = project(json!({
+            "sourceRepos": ["**"],
+            "destinations": [{ "name": "*", "namespace": "*" }],
+            "clusterResourceWhitelist": [gk("*", "*")]
+        }));
+        assert!(wide_open(&by_name).is_some());
+        for spec in [
+            json!({ "sourceRepos": ["https://github.com/*"], "destinations": [dest("*", "", "*")], "clusterResourceWhitelist": [gk("*", "*")] }),
+            json!({ "sourceRepos": ["*"], "destinations": [dest("*", "", "*"), dest("*", "", "!kube-system")], "clusterResourceWhitelist": [gk("*", "*")] }),
+            json!({ "sourceRepos": ["*"], "destinations": [dest("*", "", "*")], "clusterResourceWhitelist": [gk("*", "*")], "clusterResourceBlacklist": [gk("", "Namespace")] }),
+            json!({ "sourceRepos": ["*"], "destinations": [dest("*", "", "*")], "clusterResourceWhitelist": [gk("", "*")] }),
+            json!({ "sourceRepos": ["*"], "destinations": [dest("*", "", "*")], "clusterResourceWhitelist": [gk("*", "*")], "permitOnlyProjectScopedClusters": true }),
+        ] {
+            assert_eq!(wide_open(&project(spec.clone())), None, "{spec}");
+        }
     }
 
     /// Lenient reading: wrong types behave as absent, never a panic.

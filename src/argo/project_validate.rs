@@ -98,25 +98,14 @@ impl Validator {
             None => (false, value),
         };
         if let Some(err) = glob_error(body, separators) {
-            let effect = if deny {
-                "so this deny pattern rejects nothing and counts as a match for every value"
-            } else {
-                "so it never matches"
-            };
-            self.spec(
-                pointer,
-                format!("{what} '{value}' is not a valid glob ({err}); Argo CD treats the pattern as matching nothing, {effect}"),
-            );
+            self.spec(pointer, never_matches(what, value, None, &err, deny));
         }
     }
 
     /// A plain gobwas glob (no negation): sync windows, source namespaces.
     fn plain_glob(&mut self, pointer: String, what: &str, value: &str) {
         if let Some(err) = glob_error(value, &[]) {
-            self.spec(
-                pointer,
-                format!("{what} '{value}' is not a valid glob ({err}); Argo CD treats it as matching nothing"),
-            );
+            self.spec(pointer, never_matches(what, value, None, &err, false));
         }
     }
 
@@ -204,14 +193,16 @@ impl Validator {
                 continue;
             }
             if let Some(err) = glob_error(body, &['/']) {
-                let effect = if src.starts_with('!') {
-                    "so this deny entry rejects nothing and counts as a match for every repository"
-                } else {
-                    "so it never matches"
-                };
+                let shown = (normalized != src).then_some(normalized.as_str());
                 self.spec(
                     pointer,
-                    format!("source repository pattern '{src}' is not a valid glob once normalised to '{normalized}' ({err}); Argo CD treats it as matching nothing, {effect}"),
+                    never_matches(
+                        "source repository pattern",
+                        src,
+                        shown,
+                        &err,
+                        src.starts_with('!'),
+                    ),
                 );
             }
         }
@@ -401,6 +392,27 @@ impl Validator {
                 }
             }
         }
+    }
+}
+
+/// The message for a gobwas pattern that does not compile (`normalized`: the form Argo CD
+/// compiles, when it differs from what is written).
+fn never_matches(
+    what: &str,
+    value: &str,
+    normalized: Option<&str>,
+    err: &str,
+    deny: bool,
+) -> String {
+    let compiled = normalized.map_or_else(String::new, |n| format!(" (normalised to '{n}')"));
+    if deny {
+        format!(
+            "{what} '{value}'{compiled} is not a valid glob after the '!' ({err}), so Argo CD never matches it: this deny pattern rejects nothing and counts as a match for every value"
+        )
+    } else {
+        format!(
+            "{what} '{value}'{compiled} is not a valid glob ({err}), so Argo CD never matches it"
+        )
     }
 }
 
@@ -736,6 +748,421 @@ pub mod cron {
             ));
         };
         u64::try_from(num).map_err(|_| format!("negative number ({num}) not allowed: {expr}"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Patterns that compile but cannot match as written (PRJ010).
+
+/// A well-formed pattern that cannot match what it was written for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IneffectivePattern {
+    /// JSON pointer from the AppProject object root.
+    pub pointer: String,
+    /// What the pattern actually matches.
+    pub message: String,
+    pub help: String,
+}
+
+/// Which pattern language a field uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    /// gobwas (`\` escapes, `[…]` classes with `!` negation, `{a,b}` groups).
+    Gobwas,
+    /// Go `filepath.Match` (`\` escapes, `[…]` classes with `^` negation, no groups).
+    FilepathMatch,
+}
+
+/// The characters any match must contain literally: those outside classes, groups and
+/// wildcards, unescaped.
+fn required_literals(pattern: &str, syntax: Syntax) -> Vec<char> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => {
+                if let Some(c) = chars.get(i + 1) {
+                    out.push(*c);
+                }
+                i += 2;
+            }
+            '*' | '?' => i += 1,
+            '[' => {
+                // Skip the class: its first member may be `]`; `\` escapes in filepath.Match.
+                let mut j = i + 1;
+                if chars.get(j).is_some_and(|c| *c == '^' || *c == '!') {
+                    j += 1;
+                }
+                let mut first = true;
+                while j < chars.len() && (first || chars[j] != ']') {
+                    if syntax == Syntax::FilepathMatch && chars[j] == '\\' {
+                        j += 1;
+                    }
+                    first = false;
+                    j += 1;
+                }
+                i = j + 1;
+            }
+            '{' if syntax == Syntax::Gobwas => {
+                let mut depth = 0usize;
+                let mut j = i;
+                while j < chars.len() {
+                    match chars[j] {
+                        '\\' => j += 1,
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                i = j + 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The classes of a `filepath.Match` pattern written `[!…]`, which Go does not negate.
+fn bang_classes(pattern: &str) -> Vec<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            '[' => {
+                let start = i;
+                let mut j = i + 1;
+                let mut first = true;
+                while j < chars.len() && (first || chars[j] != ']') {
+                    if chars[j] == '\\' {
+                        j += 1;
+                    }
+                    first = false;
+                    j += 1;
+                }
+                if chars.get(start + 1) == Some(&'!') {
+                    out.push(chars[start..(j + 1).min(chars.len())].iter().collect());
+                }
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// `v1`, `v1beta1`, `v2alpha3`: an API version, not a group.
+fn looks_like_version(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return false;
+    }
+    let tail = &rest[digits..];
+    tail.is_empty()
+        || ["alpha", "beta"].iter().any(|w| {
+            tail.strip_prefix(w)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+/// A character a literal must not have, with why: API groups are lower-case DNS names,
+/// kinds are letters, digits and `-`, namespaces are lower-case DNS labels, resource names
+/// never hold `/`.
+fn impossible_char(required: &[char], field: &str) -> Option<(char, String)> {
+    let ok: fn(char) -> bool = match field {
+        "group" => |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-',
+        "kind" => |c| c.is_ascii_alphanumeric() || c == '-',
+        "namespace" => |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+        _ => |c| c != '/',
+    };
+    let c = *required.iter().find(|c| !ok(**c))?;
+    let what = match field {
+        "group" => "API group names",
+        "kind" => "kinds",
+        "namespace" => "namespace names",
+        _ => "resource names",
+    };
+    let why = if c.is_ascii_uppercase() {
+        format!("{what} are lower case")
+    } else if c.is_alphanumeric() || c == '-' {
+        format!("{what} contain only ASCII letters, digits and '-'")
+    } else {
+        format!("{what} never contain {}", describe_char(c))
+    };
+    Some((c, why))
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_whitespace() {
+        "whitespace".to_owned()
+    } else {
+        format!("'{c}'")
+    }
+}
+
+/// Every well-formed pattern of an AppProject `spec` that cannot match what it is
+/// written for (malformed ones are [`validate_project`]'s): braces and unparsable URLs in
+/// `sourceRepos` (semantics §1.2), `[!x]`, braces and impossible characters in the
+/// resource lists (`filepath.Match`, §1.1/§1.4), and namespace patterns no namespace name
+/// can match.
+pub fn ineffective_patterns(spec: &Json) -> Vec<IneffectivePattern> {
+    let mut out = Vec::new();
+    let Some(spec) = spec.as_object() else {
+        return out;
+    };
+    source_repo_patterns(spec, &mut out);
+    resource_patterns(spec, &mut out);
+    namespace_patterns(spec, &mut out);
+    out
+}
+
+fn source_repo_patterns(spec: &Map<String, Json>, out: &mut Vec<IneffectivePattern>) {
+    let Some(list) = array_field(spec, "sourceRepos") else {
+        return;
+    };
+    let mut seen = HashSet::new();
+    for (i, v) in list.iter().enumerate() {
+        let Some(entry) = v.as_str() else { continue };
+        if entry == "!*" || !seen.insert(entry) {
+            continue; // reported by validate_project
+        }
+        let (deny, body) = match entry.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, entry),
+        };
+        let normalized = crate::argo::repo_url::normalize_git_url(body);
+        let does = if deny { "rejects" } else { "permits" };
+        let pointer = format!("/spec/sourceRepos/{i}");
+        if normalized.is_empty() && !body.trim().is_empty() {
+            let why = if body.contains(['{', '}']) {
+                "the braces make the URL unparsable".to_owned()
+            } else {
+                "Argo CD cannot parse it as a URL".to_owned()
+            };
+            out.push(IneffectivePattern {
+                pointer,
+                message: format!(
+                    "sourceRepos entry '{entry}' normalises to an empty string ({why}), so it {does} only repository URLs that cannot be parsed either, never a real repository"
+                ),
+                help: if body.contains(['{', '}']) {
+                    "Write one entry per host; sourceRepos has no brace alternation.".to_owned()
+                } else {
+                    "Write the URL as https://host/path or git@host:path (an ssh:// URL takes a / after the host, not a :).".to_owned()
+                },
+            });
+        } else if body.contains(['{', '}']) && normalized.to_ascii_lowercase().contains("%7b") {
+            out.push(IneffectivePattern {
+                pointer,
+                message: format!(
+                    "sourceRepos entry '{entry}' uses braces, which URL normalisation percent-encodes ('{normalized}'), so '{{a,b}}' is not an alternation: the entry {does} only a URL with those literal characters"
+                ),
+                help: "List each repository as its own entry, or use a wildcard such as https://github.com/my-org/*.".to_owned(),
+            });
+        }
+    }
+}
+
+fn resource_patterns(spec: &Map<String, Json>, out: &mut Vec<IneffectivePattern>) {
+    for (list_name, named) in [
+        ("clusterResourceWhitelist", true),
+        ("clusterResourceBlacklist", true),
+        ("namespaceResourceWhitelist", false),
+        ("namespaceResourceBlacklist", false),
+    ] {
+        let Some(list) = array_field(spec, list_name) else {
+            continue;
+        };
+        let fields: &[&str] = if named {
+            &["group", "kind", "name"]
+        } else {
+            &["group", "kind"]
+        };
+        for (i, item) in object_items(list) {
+            for field in fields {
+                let Some(pattern) = item.get(*field).and_then(Json::as_str) else {
+                    continue;
+                };
+                if filepath_match(pattern, "").is_err() {
+                    continue; // malformed: validate_project reports it
+                }
+                let pointer = format!("/spec/{list_name}/{i}/{field}");
+                if let Some(p) = resource_pattern(list_name, field, pattern) {
+                    out.push(IneffectivePattern { pointer, ..p });
+                }
+            }
+        }
+    }
+}
+
+fn resource_pattern(list: &str, field: &str, pattern: &str) -> Option<IneffectivePattern> {
+    let make = |message: String, help: String| {
+        Some(IneffectivePattern {
+            pointer: String::new(),
+            message,
+            help,
+        })
+    };
+    if let Some(class) = bang_classes(pattern).first() {
+        let members = &class[2..class.len().saturating_sub(1)];
+        return make(
+            format!(
+                "{list} {field} pattern '{pattern}' uses '{class}', which filepath.Match does not negate: '!' is a member of the class, so '{class}' matches '!' and '{members}' instead of every other character"
+            ),
+            format!("Negate a class with '^' in filepath.Match: '[^{members}]'."),
+        );
+    }
+    let required = required_literals(pattern, Syntax::FilepathMatch);
+    if required.contains(&'{') || required.contains(&'}') {
+        let never = if field == "name" {
+            "only a name with those literal characters"
+        } else {
+            "nothing"
+        };
+        return make(
+            format!(
+                "{list} {field} pattern '{pattern}' uses braces, which filepath.Match treats as literal characters (it has no '{{a,b}}' alternation), so it matches {never}"
+            ),
+            "Write one list entry per value.".to_owned(),
+        );
+    }
+    if field == "group" && looks_like_version(pattern) {
+        return make(
+            format!(
+                "{list} group '{pattern}' is an API version, not an API group, so it matches no resource; the core group (ConfigMap, Secret, Namespace, ...) is ''"
+            ),
+            "Use group '' for core kinds, or the group part of apiVersion (apps for apps/v1)."
+                .to_owned(),
+        );
+    }
+    let (c, why) = impossible_char(&required, field)?;
+    let help = if c == '/' && field == "group" {
+        match pattern.split_once('/') {
+            Some((group, _)) => format!("Write the group without the version: '{group}'."),
+            None => "Write the group without the version.".to_owned(),
+        }
+    } else if field == "group" && c.is_ascii_uppercase() {
+        format!(
+            "Write the group in lower case: '{}'.",
+            pattern.to_ascii_lowercase()
+        )
+    } else if field == "kind" && c == '.' {
+        match pattern.split_once('.') {
+            Some((kind, group)) => format!(
+                "Put the group in 'group' ('{group}') and the kind alone in 'kind' ('{kind}')."
+            ),
+            None => "Put the group in 'group' and the kind alone in 'kind'.".to_owned(),
+        }
+    } else if field == "name" {
+        "Name the resource itself (metadata.name), with * and ? as wildcards.".to_owned()
+    } else {
+        "Remove the characters no value can contain.".to_owned()
+    };
+    make(
+        format!(
+            "{list} {field} pattern '{pattern}' contains {}, but {why}, so it matches nothing",
+            describe_char(c)
+        ),
+        help,
+    )
+}
+
+/// Namespace patterns (gobwas): destinations (with `!`), sourceNamespaces (globs only),
+/// sync windows.
+fn namespace_patterns(spec: &Map<String, Json>, out: &mut Vec<IneffectivePattern>) {
+    let mut check = |pointer: String, what: &str, pattern: &str, negatable: bool| {
+        let (deny, body) = match pattern.strip_prefix('!') {
+            Some(rest) if negatable => (true, rest),
+            _ => (false, pattern),
+        };
+        if body == "*" || Glob::compile(body, &[]).is_err() {
+            return;
+        }
+        let required = required_literals(body, Syntax::Gobwas);
+        let Some((c, why)) = impossible_char(&required, "namespace") else {
+            return;
+        };
+        let effect = if deny {
+            "so this deny pattern never rejects anything and counts as a match for every namespace"
+        } else {
+            "so it matches no namespace"
+        };
+        let help = if c.is_ascii_uppercase() {
+            format!(
+                "Write the namespace in lower case: '{}'.",
+                pattern.to_ascii_lowercase()
+            )
+        } else {
+            "Remove the characters a namespace name cannot contain.".to_owned()
+        };
+        out.push(IneffectivePattern {
+            pointer,
+            message: format!(
+                "{what} '{pattern}' contains {}, but {why}, {effect}",
+                describe_char(c)
+            ),
+            help,
+        });
+    };
+    if let Some(list) = array_field(spec, "destinations") {
+        for (i, d) in object_items(list) {
+            if let Some(ns) = d
+                .get("namespace")
+                .and_then(Json::as_str)
+                .filter(|n| *n != "!*")
+            {
+                check(
+                    format!("/spec/destinations/{i}/namespace"),
+                    "destination namespace pattern",
+                    ns,
+                    true,
+                );
+            }
+        }
+    }
+    if let Some(list) = array_field(spec, "sourceNamespaces") {
+        for (i, v) in list.iter().enumerate() {
+            let Some(ns) = v.as_str() else { continue };
+            if !(ns.len() >= 2 && ns.starts_with('/') && ns.ends_with('/')) {
+                check(
+                    format!("/spec/sourceNamespaces/{i}"),
+                    "sourceNamespaces pattern",
+                    ns,
+                    false,
+                );
+            }
+        }
+    }
+    if let Some(list) = array_field(spec, "syncWindows") {
+        for (i, w) in object_items(list) {
+            for (j, v) in array_field(w, "namespaces")
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(ns) = v.as_str() {
+                    check(
+                        format!("/spec/syncWindows/{i}/namespaces/{j}"),
+                        "sync window namespace pattern",
+                        ns,
+                        false,
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -1323,6 +1750,99 @@ mod tests {
                 "/spec/namespaceResourceBlacklist/0/kind",
             ]
         );
+    }
+
+    /// PRJ010 analyses.
+    #[test]
+    fn ineffective() {
+        let spec = json!({
+            "sourceRepos": [
+                "https://github.com/org/{a,b}",
+                "!https://{github,gitlab}.com/org/*",
+                "ssh://git@github.com:org/repo",
+                "https://GitHub.com/Org/*",
+                "https://github.com/org/*",
+                "!*"
+            ],
+            "namespaceResourceWhitelist": [
+                { "group": "apps", "kind": "[!D]*" },
+                { "group": "apps", "kind": "{Deployment,StatefulSet}" },
+                { "group": "v1", "kind": "ConfigMap" },
+                { "group": "apps/v1", "kind": "Deployment" },
+                { "group": "", "kind": "Deployment.apps" },
+                { "group": "Apps", "kind": "Deployment" },
+                { "group": "*", "kind": "[^D]*" },
+                { "group": "", "kind": "[" }
+            ],
+            "clusterResourceWhitelist": [
+                { "group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:*" },
+                { "group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "team/*" }
+            ],
+            "destinations": [
+                { "server": "*", "namespace": "Prod" },
+                { "server": "*", "namespace": "!Kube-System" },
+                { "server": "*", "namespace": "team-[A-Z]" },
+                { "server": "*", "namespace": "!*" }
+            ],
+            "sourceNamespaces": ["Team-*", "/^Team/"],
+            "syncWindows": [{ "namespaces": ["prod.eu"] }]
+        });
+        let got: Vec<String> = ineffective_patterns(&spec)
+            .into_iter()
+            .map(|p| p.pointer)
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "/spec/sourceRepos/0",
+                "/spec/sourceRepos/1",
+                "/spec/sourceRepos/2",
+                "/spec/clusterResourceWhitelist/1/name",
+                "/spec/namespaceResourceWhitelist/0/kind",
+                "/spec/namespaceResourceWhitelist/1/kind",
+                "/spec/namespaceResourceWhitelist/2/group",
+                "/spec/namespaceResourceWhitelist/3/group",
+                "/spec/namespaceResourceWhitelist/4/kind",
+                "/spec/namespaceResourceWhitelist/5/group",
+                "/spec/destinations/0/namespace",
+                "/spec/destinations/1/namespace",
+                "/spec/sourceNamespaces/0",
+                "/spec/syncWindows/0/namespaces/0",
+            ]
+        );
+        let all = ineffective_patterns(&spec);
+        assert!(
+            all[4].message.contains("matches '!' and 'D'"),
+            "{}",
+            all[4].message
+        );
+        assert!(all[7].help.contains("'apps'"), "{}", all[7].help);
+        assert!(
+            all[11].message.contains("never rejects"),
+            "{}",
+            all[11].message
+        );
+    }
+
+    #[test]
+    fn literal_scanning() {
+        assert_eq!(
+            required_literals("a[bc]d*e?", Syntax::Gobwas),
+            vec!['a', 'd', 'e']
+        );
+        assert_eq!(required_literals("a{b,c}d", Syntax::Gobwas), vec!['a', 'd']);
+        assert_eq!(
+            required_literals("a{b,c}d", Syntax::FilepathMatch),
+            vec!['a', '{', 'b', ',', 'c', '}', 'd']
+        );
+        assert_eq!(
+            required_literals("\\*x[]a]", Syntax::FilepathMatch),
+            vec!['*', 'x']
+        );
+        assert_eq!(bang_classes("[!D]*"), vec!["[!D]".to_owned()]);
+        assert!(bang_classes("[^D]*").is_empty());
+        assert!(looks_like_version("v1") && looks_like_version("v2beta1"));
+        assert!(!looks_like_version("velero.io") && !looks_like_version("v1beta"));
     }
 
     /// robfig/cron v3 `Parser.Parse` with Minute | Hour | Dom | Month | Dow.
