@@ -736,6 +736,47 @@ pub fn is_deny_only_sources(spec: &ProjectSpec) -> bool {
         && is_source_permitted(spec, PROBE_REPOS[0]).permitted
 }
 
+/// `sourceRepos` mixes allow entries with deny (`!`) entries, and a repository none of
+/// them names is permitted, not by an allow entry but because a deny entry that does not
+/// match counts as a match (`IsSourcePermitted` sets `anySourceMatched` for it). The
+/// allow entries then restrict nothing: the list behaves as if it held only its deny
+/// entries. A list with an allow-all entry (`*`) is not reported: it permits everything on
+/// purpose.
+pub fn deny_entries_open_sources(spec: &ProjectSpec) -> bool {
+    let written: Vec<&Item<String>> = spec
+        .source_repos
+        .iter()
+        .filter(|i| i.origin.spec_index().is_some())
+        .collect();
+    written.iter().any(|i| is_deny(&i.value))
+        && written.iter().any(|i| !is_deny(&i.value))
+        && PROBE_REPOS.iter().all(|probe| {
+            matches!(
+                is_source_permitted(spec, probe).reason,
+                Reason::NotRejected(_)
+            )
+        })
+}
+
+/// `destinations` mixes allow entries with deny entries, and a destination none of them
+/// names is permitted only because a deny entry that does not apply counts as an allow
+/// (semantics §1.3).
+pub fn deny_entries_open_destinations(spec: &ProjectSpec) -> bool {
+    let written: Vec<&Item<Destination>> = spec
+        .destinations
+        .iter()
+        .filter(|i| i.origin.spec_index().is_some())
+        .collect();
+    let deny = |d: &Destination| is_deny(&d.name) || is_deny(&d.server) || is_deny(&d.namespace);
+    let (name, server, ns) = PROBE_DESTINATION;
+    written.iter().any(|i| deny(&i.value))
+        && written.iter().any(|i| !deny(&i.value))
+        && matches!(
+            is_destination_permitted(spec, name, server, ns, &[]).reason,
+            Reason::NotRejected(_)
+        )
+}
+
 /// `destinations` holds entries, every one of them has a deny (`!`) field, and a
 /// destination none of them names is permitted (semantics §1.3: a deny entry that does
 /// not apply counts as an allow).
@@ -1823,5 +1864,28 @@ mod tests {
             Some(Origin::Spec(1))
         );
         assert!(!p.permit_only_project_scoped_clusters);
+    }
+
+    #[test]
+    fn deny_entries_open_mixed_lists() {
+        let spec = |json: &str| ProjectSpec::from_json(&serde_json::from_str(json).expect("json"));
+        // A deny entry that does not match counts as a match: the allow entry restricts nothing.
+        let mixed = spec(r#"{"sourceRepos": ["https://github.com/acme/*", "!https://github.com/acme/secret"]}"#);
+        assert!(deny_entries_open_sources(&mixed));
+        assert!(is_source_permitted(&mixed, "https://gitlab.com/evil/repo").permitted);
+        assert!(!is_source_permitted(&mixed, "https://github.com/acme/secret").permitted);
+        // With an allow-all entry the openness is intended.
+        assert!(!deny_entries_open_sources(&spec(r#"{"sourceRepos": ["*", "!https://github.com/acme/secret"]}"#)));
+        // Allow entries only, or deny entries only (PRJ009's other case).
+        assert!(!deny_entries_open_sources(&spec(r#"{"sourceRepos": ["https://github.com/acme/*"]}"#)));
+        assert!(!deny_entries_open_sources(&spec(r#"{"sourceRepos": ["!https://github.com/acme/secret"]}"#)));
+        let dest = spec(r#"{"destinations": [{"server": "https://kubernetes.default.svc", "namespace": "team-a"}, {"server": "!https://prod.example.com", "namespace": "*"}]}"#);
+        assert!(deny_entries_open_destinations(&dest));
+        let dest_star = spec(r#"{"destinations": [{"server": "*", "namespace": "*"}, {"server": "!https://prod.example.com", "namespace": "*"}]}"#);
+        assert!(!deny_entries_open_destinations(&dest_star));
+        // A negated namespace that does not apply needs the server to match: the probe
+        // server matches nothing here, so nothing opens.
+        let ns_only = spec(r#"{"destinations": [{"server": "https://kubernetes.default.svc", "namespace": "team-a"}, {"server": "https://kubernetes.default.svc", "namespace": "!kube-system"}]}"#);
+        assert!(!deny_entries_open_destinations(&ns_only));
     }
 }

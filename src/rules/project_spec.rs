@@ -222,11 +222,52 @@ pub fn check_deny_only(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
             ),
         )
         .with_label("only deny entries")
-        .with_help("Add allow entries for the repositories this project may use (for example https://github.com/my-org/*); keep the '!' entries to carve exceptions out of them.")
+        .with_help("List the repositories this project may use (for example https://github.com/my-org/*) instead of the '!' entries: Argo CD cannot combine allow entries with deny entries, because a deny entry that does not match counts as a match.")
         .with_object(Some(o.object_ref()));
         for item in &ps.source_repos {
             if let Some(n) = list_item(o, "sourceRepos", item.origin) {
                 d = d.with_related(o.span(n), "rejects only what it names");
+            }
+        }
+        out.push(d);
+    }
+    if project::deny_entries_open_sources(&ps) {
+        let mut d = Diagnostic::new(
+            "PRJ009",
+            key_span(o, "sourceRepos"),
+            format!(
+                "sourceRepos of AppProject '{name}' mixes allow entries with deny ('!') entries; Argo CD counts a deny entry that does not match a repository as a match, so every repository the deny entries do not reject is permitted and the allow entries restrict nothing"
+            ),
+        )
+        .with_label("deny entries open the list")
+        .with_help("Argo CD cannot combine an allow list with exceptions in sourceRepos: drop the '!' entries and list only the repositories this project may use, or write '*' next to them if the project may use every other repository.")
+        .with_object(Some(o.object_ref()));
+        for item in &ps.source_repos {
+            if item.value.starts_with('!')
+                && let Some(n) = list_item(o, "sourceRepos", item.origin)
+            {
+                d = d.with_related(o.span(n), "permits every repository it does not name");
+            }
+        }
+        out.push(d);
+    }
+    if project::deny_entries_open_destinations(&ps) {
+        let mut d = Diagnostic::new(
+            "PRJ009",
+            key_span(o, "destinations"),
+            format!(
+                "destinations of AppProject '{name}' mix allow entries with deny ('!') entries; Argo CD counts a deny entry that does not apply as a match, so destinations the allow entries never named are permitted"
+            ),
+        )
+        .with_label("deny entries open the list")
+        .with_help("Drop the '!' entries and list only the destinations this project may use; a deny entry is an exception only in a list that already permits everything ('*').")
+        .with_object(Some(o.object_ref()));
+        for item in &ps.destinations {
+            let v = &item.value;
+            if (v.name.starts_with('!') || v.server.starts_with('!') || v.namespace.starts_with('!'))
+                && let Some(n) = list_item(o, "destinations", item.origin)
+            {
+                d = d.with_related(o.span(n), "permits what it does not name");
             }
         }
         out.push(d);
@@ -240,7 +281,7 @@ pub fn check_deny_only(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
             ),
         )
         .with_label("only deny entries")
-        .with_help("Add allow entries for the clusters and namespaces this project may deploy to (for example server: https://kubernetes.default.svc, namespace: 'team-*'); keep the '!' entries as exceptions.")
+        .with_help("List the clusters and namespaces this project may deploy to (for example server: https://kubernetes.default.svc, namespace: 'team-*') instead of the '!' entries: a deny entry that does not apply counts as a match, so it cannot carve an exception out of allow entries.")
         .with_object(Some(o.object_ref()));
         for item in &ps.destinations {
             if let Some(n) = list_item(o, "destinations", item.origin) {
