@@ -1870,22 +1870,36 @@ mod tests {
     fn deny_entries_open_mixed_lists() {
         let spec = |json: &str| ProjectSpec::from_json(&serde_json::from_str(json).expect("json"));
         // A deny entry that does not match counts as a match: the allow entry restricts nothing.
-        let mixed = spec(r#"{"sourceRepos": ["https://github.com/acme/*", "!https://github.com/acme/secret"]}"#);
+        let mixed = spec(
+            r#"{"sourceRepos": ["https://github.com/acme/*", "!https://github.com/acme/secret"]}"#,
+        );
         assert!(deny_entries_open_sources(&mixed));
         assert!(is_source_permitted(&mixed, "https://gitlab.com/evil/repo").permitted);
         assert!(!is_source_permitted(&mixed, "https://github.com/acme/secret").permitted);
         // With an allow-all entry the openness is intended.
-        assert!(!deny_entries_open_sources(&spec(r#"{"sourceRepos": ["*", "!https://github.com/acme/secret"]}"#)));
+        assert!(!deny_entries_open_sources(&spec(
+            r#"{"sourceRepos": ["*", "!https://github.com/acme/secret"]}"#
+        )));
         // Allow entries only, or deny entries only (PRJ009's other case).
-        assert!(!deny_entries_open_sources(&spec(r#"{"sourceRepos": ["https://github.com/acme/*"]}"#)));
-        assert!(!deny_entries_open_sources(&spec(r#"{"sourceRepos": ["!https://github.com/acme/secret"]}"#)));
-        let dest = spec(r#"{"destinations": [{"server": "https://kubernetes.default.svc", "namespace": "team-a"}, {"server": "!https://prod.example.com", "namespace": "*"}]}"#);
+        assert!(!deny_entries_open_sources(&spec(
+            r#"{"sourceRepos": ["https://github.com/acme/*"]}"#
+        )));
+        assert!(!deny_entries_open_sources(&spec(
+            r#"{"sourceRepos": ["!https://github.com/acme/secret"]}"#
+        )));
+        let dest = spec(
+            r#"{"destinations": [{"server": "https://kubernetes.default.svc", "namespace": "team-a"}, {"server": "!https://prod.example.com", "namespace": "*"}]}"#,
+        );
         assert!(deny_entries_open_destinations(&dest));
-        let dest_star = spec(r#"{"destinations": [{"server": "*", "namespace": "*"}, {"server": "!https://prod.example.com", "namespace": "*"}]}"#);
+        let dest_star = spec(
+            r#"{"destinations": [{"server": "*", "namespace": "*"}, {"server": "!https://prod.example.com", "namespace": "*"}]}"#,
+        );
         assert!(!deny_entries_open_destinations(&dest_star));
         // A negated namespace that does not apply needs the server to match: the probe
         // server matches nothing here, so nothing opens.
-        let ns_only = spec(r#"{"destinations": [{"server": "https://kubernetes.default.svc", "namespace": "team-a"}, {"server": "https://kubernetes.default.svc", "namespace": "!kube-system"}]}"#);
+        let ns_only = spec(
+            r#"{"destinations": [{"server": "https://kubernetes.default.svc", "namespace": "team-a"}, {"server": "https://kubernetes.default.svc", "namespace": "!kube-system"}]}"#,
+        );
         assert!(!deny_entries_open_destinations(&ns_only));
     }
 }

@@ -264,7 +264,9 @@ pub fn check_deny_only(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
         .with_object(Some(o.object_ref()));
         for item in &ps.destinations {
             let v = &item.value;
-            if (v.name.starts_with('!') || v.server.starts_with('!') || v.namespace.starts_with('!'))
+            if (v.name.starts_with('!')
+                || v.server.starts_with('!')
+                || v.namespace.starts_with('!'))
                 && let Some(n) = list_item(o, "destinations", item.origin)
             {
                 d = d.with_related(o.span(n), "permits what it does not name");

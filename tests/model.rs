@@ -1,0 +1,223 @@
+//! End-to-end tests of how the linter reads a repository as Argo CD does: this
+//! repository's URLs from `--repo-url`, the configuration and real `git remote`s, in every
+//! URL form; Applications' resources from their directories; the app-of-apps example.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-gitops");
+const APP_OF_APPS: &str = "testdata/repos/app-of-apps";
+
+fn kg() -> Command {
+    let mut c = Command::new(BIN);
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "_"] {
+        c.env_remove(var);
+    }
+    c
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(p, text).expect("write");
+}
+
+/// (file, line, code) of every diagnostic of `lint ARGS --format json`.
+fn findings(dir: &Path, args: &[&str]) -> Vec<(String, u64, String)> {
+    let out = kg()
+        .current_dir(dir)
+        .arg("lint")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_owned(),
+                d["line"].as_u64().unwrap_or(0),
+                d["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn codes(found: &[(String, u64, String)]) -> Vec<&str> {
+    found.iter().map(|(_, _, c)| c.as_str()).collect()
+}
+
+/// An Application per URL form, each syncing a directory with a ClusterRole that its
+/// project does not permit: PRJ004 fires exactly when the source resolves to this checkout.
+fn url_forms_repo(dir: &Path, forms: &[&str]) {
+    write(
+        dir,
+        "projects.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team\n  namespace: argocd\nspec:\n  sourceRepos: [\"*\"]\n  destinations: [{server: \"*\", namespace: \"*\"}]\n",
+    );
+    for (i, url) in forms.iter().enumerate() {
+        write(
+            dir,
+            &format!("apps/app{i}.yaml"),
+            &format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app{i}\n  namespace: argocd\nspec:\n  project: team\n  source:\n    repoURL: {url}\n    path: manifests/app{i}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: team\n"
+            ),
+        );
+        write(
+            dir,
+            &format!("manifests/app{i}/role.yaml"),
+            &format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: app{i}\nrules: []\n"
+            ),
+        );
+    }
+}
+
+const FORMS: &[&str] = &[
+    "https://github.com/acme/gitops.git",
+    "https://github.com/acme/gitops",
+    "HTTPS://GitHub.com/ACME/GitOps.GIT",
+    "git@github.com:acme/gitops.git",
+    "ssh://git@github.com/acme/gitops",
+    "https://github.com/acme/gitops/",
+];
+
+#[test]
+fn every_url_form_of_this_repository_is_read_from_the_checkout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    url_forms_repo(dir.path(), FORMS);
+    let found = findings(
+        dir.path(),
+        &[".", "--repo-url", "git@github.com:acme/gitops.git"],
+    );
+    for i in 0..FORMS.len() {
+        assert!(
+            found
+                .iter()
+                .any(|(f, l, c)| f == &format!("manifests/app{i}/role.yaml")
+                    && *l == 2
+                    && c == "PRJ004"),
+            "{} not resolved: {found:?}",
+            FORMS[i]
+        );
+    }
+    assert!(!codes(&found).contains(&"GO005"), "{found:?}");
+}
+
+#[test]
+fn without_a_known_url_sources_are_external_and_reported_once_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    url_forms_repo(dir.path(), FORMS);
+    let found = findings(dir.path(), &["."]);
+    assert!(!codes(&found).contains(&"PRJ004"), "{found:?}");
+    let skipped: Vec<_> = found.iter().filter(|(_, _, c)| c == "GO005").collect();
+    assert_eq!(skipped.len(), FORMS.len(), "{found:?}");
+    // Another repository of the same host is not this one.
+    let found = findings(
+        dir.path(),
+        &[".", "--repo-url", "https://github.com/acme/gitops-staging"],
+    );
+    assert!(!codes(&found).contains(&"PRJ004"), "{found:?}");
+}
+
+#[test]
+fn git_remotes_and_the_config_name_the_repository() {
+    let has_git = std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_git {
+        eprintln!("skipped: git is not on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    url_forms_repo(dir.path(), &["https://github.com/Acme/GitOps"]);
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("git runs")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    // An scp-style remote names the https source's repository.
+    git(&["remote", "add", "origin", "git@github.com:acme/gitops.git"]);
+    let found = findings(dir.path(), &["."]);
+    assert!(codes(&found).contains(&"PRJ004"), "{found:?}");
+    // Linting a subdirectory: paths stay relative to the work tree's root.
+    let found = findings(&dir.path().join("apps"), &["."]);
+    assert!(
+        !codes(&found).contains(&"APP010"),
+        "source paths resolve from the work tree root: {found:?}"
+    );
+
+    // Without remotes, the configuration names it; the config's directory is the root.
+    let dir = tempfile::tempdir().expect("tempdir");
+    url_forms_repo(dir.path(), &["ssh://git@github.com/acme/gitops.git"]);
+    write(
+        dir.path(),
+        ".kubectl-gitops.yaml",
+        "repoURLs:\n  - https://github.com/acme/gitops\n",
+    );
+    let found = findings(dir.path(), &["."]);
+    assert!(codes(&found).contains(&"PRJ004"), "{found:?}");
+}
+
+#[test]
+fn the_app_of_apps_example_reports_exactly_its_mistakes() {
+    let found = findings(Path::new(APP_OF_APPS), &["."]);
+    let got: Vec<(String, u64, String)> =
+        found.into_iter().filter(|(_, _, c)| c != "GO005").collect();
+    let want: Vec<(String, u64, String)> = [
+        ("payments/api/dashboard.yaml", 6, "PRJ005"),
+        ("payments/api/quota.yaml", 3, "PRJ004"),
+        ("teams/payments/api.yaml", 11, "PRJ002"),
+        ("teams/payments/worker.yaml", 7, "APP014"),
+        ("teams/payments/worker.yaml", 17, "APP003"),
+    ]
+    .iter()
+    .map(|(f, l, c)| ((*f).to_owned(), *l, (*c).to_owned()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn the_app_of_apps_tree() {
+    let out = kg()
+        .args(["tree", APP_OF_APPS, "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let roots = v["roots"].as_array().expect("roots");
+    assert_eq!(roots.len(), 1, "one root: {v}");
+    let root = &roots[0];
+    assert_eq!(root["name"], "root");
+    let names = |n: &Value| -> Vec<String> {
+        n["children"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|x| x["name"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(names(root), ["team-platform", "team-payments"]);
+    let platform = &root["children"][0];
+    assert_eq!(names(platform), ["ingress", "monitoring"]);
+    // monitoring: recurse with an exclude glob; the excluded test file is not a resource.
+    assert_eq!(platform["children"][1]["resources"], 4);
+    let payments = &root["children"][1];
+    assert_eq!(names(payments), ["payments-api", "payments-worker"]);
+    assert_eq!(payments["children"][0]["project"], "payments");
+}
