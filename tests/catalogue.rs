@@ -58,41 +58,46 @@ fn every_rule_has_fixtures() {
     }
 }
 
-/// The URL doc examples use for the repository they live in.
-const EXAMPLE_REPO_URL: &str = "https://github.com/acme/gitops.git";
-
-/// Writes a doc example into `dir`: one `example.yaml`, or several files when the example
-/// holds `# file: PATH` lines (each starts a new file; the line itself is kept).
-fn write_example(dir: &std::path::Path, text: &str) {
+/// The files of a documentation example. An example is one file, `example.yaml`, unless
+/// it holds `# file: <path>` lines: each starts a file of that path (relative to the
+/// repository root), so an example can show a repository: a `.kubectl-gitops.yaml` with
+/// its `repoURLs`, Applications and the directories their sources point at. Lines before
+/// the first marker go to `example.yaml`.
+fn example_files(text: &str) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = vec![("example.yaml".to_owned(), String::new())];
     for line in text.lines() {
         if let Some(path) = line.strip_prefix("# file: ") {
             files.push((path.trim().to_owned(), String::new()));
+            continue;
         }
         if let Some((_, body)) = files.last_mut() {
             body.push_str(line);
             body.push('\n');
         }
     }
-    for (path, body) in files {
-        if path == "example.yaml" && body.trim().is_empty() {
-            continue;
-        }
-        let full = dir.join(&path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).expect("example dir");
-        }
-        std::fs::write(&full, body).expect("write example");
-    }
+    files
+        .into_iter()
+        .filter(|(p, body)| p != "example.yaml" || !body.trim().is_empty())
+        .collect()
 }
 
 fn lint_text(code: &str, text: &str) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
-    write_example(dir.path(), text);
+    for (rel, body) in example_files(text) {
+        assert!(
+            !rel.starts_with('/') && !rel.split('/').any(|s| s == ".."),
+            "{code}: example file {rel} leaves the example"
+        );
+        let path = dir.path().join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create example directory");
+        }
+        std::fs::write(&path, body).expect("write example");
+    }
     let mut args = LintArgs::new(vec![dir.path().to_path_buf()]);
     args.select = vec![code.to_owned()];
-    // Examples live in the repository Argo CD knows as EXAMPLE_REPO_URL.
-    args.repo_urls = vec![EXAMPLE_REPO_URL.to_owned()];
+    // Examples without a configuration live in the repository Argo CD knows by this URL.
+    args.repo_urls = vec!["https://github.com/acme/gitops.git".to_owned()];
     let result = lint_paths(&args).expect("lint example");
     result
         .outcome
@@ -100,6 +105,26 @@ fn lint_text(code: &str, text: &str) -> Vec<String> {
         .iter()
         .map(|d| d.code.clone())
         .collect()
+}
+
+#[test]
+fn examples_split_into_files() {
+    assert_eq!(
+        example_files("kind: A\n"),
+        [("example.yaml".to_owned(), "kind: A\n".to_owned())]
+    );
+    assert_eq!(
+        example_files(
+            "# file: .kubectl-gitops.yaml\nrepoURLs: [x]\n# file: apps/a.yaml\nkind: A\n"
+        ),
+        [
+            (
+                ".kubectl-gitops.yaml".to_owned(),
+                "repoURLs: [x]\n".to_owned()
+            ),
+            ("apps/a.yaml".to_owned(), "kind: A\n".to_owned()),
+        ]
+    );
 }
 
 #[test]

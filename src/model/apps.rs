@@ -16,7 +16,7 @@ use crate::model::identity::RepoIdentity;
 use crate::model::repo::ARGO_GROUP;
 use crate::model::{Object, Repo};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The label that marks Argo CD's repository and cluster Secrets.
 const SECRET_TYPE_LABEL: &str = crate::model::cluster::SECRET_TYPE_LABEL;
@@ -76,6 +76,9 @@ pub enum Location {
     NotFound { dir: String, is_file: bool },
     /// The path leaves the repository (`..` above the root).
     OutsideRepo,
+    /// The path starts with `/`: Argo CD refuses it ("app path is absolute") instead of
+    /// reading it from the repository root.
+    Absolute,
     /// This repository, without a `path`: a `ref`-only source of a multi-source
     /// Application, which provides value files and no manifests.
     RefOnly,
@@ -335,8 +338,8 @@ impl<'r> Model<'r> {
             }
             apps[a].children = children;
         }
-        let cycles = find_cycles(&apps);
-        compute_depths(&mut apps);
+        let (cycles, back_edges) = find_cycles(&apps);
+        compute_depths(&mut apps, &back_edges);
         let crd_scopes = crd_scopes(repo);
         let by_ptr = apps
             .iter()
@@ -457,11 +460,6 @@ impl FileIndex {
         out.sort_by_key(|&(_, i)| i);
         out
     }
-
-    /// Whether any loaded file lies in `dir` or below it.
-    fn covers(&self, dir: &str) -> bool {
-        !self.objects_in(dir, true).is_empty()
-    }
 }
 
 /// A `/`-separated path with `.` and empty segments removed and `..` applied; `None` when
@@ -512,11 +510,7 @@ fn resolve_app<'r>(
                     include,
                     exclude,
                 } => {
-                    let dir_abs = identity.root.join(dir);
-                    let walked = identity.walk_prefix.is_empty()
-                        || dir.starts_with(&identity.walk_prefix)
-                        || identity.walk_prefix.starts_with(dir.as_str());
-                    if !walked && !index.covers(dir) && dir_abs.is_dir() {
+                    if !linted(identity, dir) {
                         gaps.push(Gap::NotLinted {
                             source: s,
                             dir: dir.clone(),
@@ -547,6 +541,7 @@ fn resolve_app<'r>(
             },
             Location::NotFound { .. }
             | Location::OutsideRepo
+            | Location::Absolute
             | Location::RefOnly
             | Location::NoPath => {}
         }
@@ -573,6 +568,18 @@ fn resolve_app<'r>(
     }
 }
 
+/// Whether every file Argo CD reads for a directory source was loaded: the directory is
+/// the linted directory or lies below it. A source directory above the linted one has
+/// files (its own, and with `recurse` its other subdirectories) that were not read.
+fn linted(identity: &RepoIdentity, dir: &str) -> bool {
+    let prefix = identity.walk_prefix.as_str();
+    prefix.is_empty()
+        || dir == prefix
+        || dir
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 fn locate(node: &Node, repo_url: Option<&str>, identity: &RepoIdentity, multi: bool) -> Location {
     let Some(url) = repo_url else {
         return Location::NoPath;
@@ -586,6 +593,10 @@ fn locate(node: &Node, repo_url: Option<&str>, identity: &RepoIdentity, multi: b
         return Location::External;
     }
     let path = node.get("path").and_then(Node::as_str).unwrap_or("");
+    // `util/app/path.Path` refuses an absolute path before it looks at the checkout.
+    if path.starts_with('/') {
+        return Location::Absolute;
+    }
     if path.is_empty() {
         let has_ref = node
             .get("ref")
@@ -729,9 +740,11 @@ pub fn explicit_kind(src: &Node, multi: bool) -> Option<SourceKind> {
     }
 }
 
-/// Every elementary cycle's first discovery, as app indices (Tarjan-free: the graphs are
-/// small and shallow, so a DFS with an on-stack set finds each back edge once).
-fn find_cycles(apps: &[AppNode<'_>]) -> Vec<Vec<usize>> {
+/// The cycles of the app-of-apps graph, as app indices in parent → child order, and the
+/// edges (parent, child) that close them. A depth-first search from the roots (then from
+/// any Application left, which only cycles reach) meets each cycle once, at the edge back
+/// to an Application still on its path; removing those edges leaves a DAG.
+fn find_cycles(apps: &[AppNode<'_>]) -> (Vec<Vec<usize>>, HashSet<(usize, usize)>) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -740,7 +753,10 @@ fn find_cycles(apps: &[AppNode<'_>]) -> Vec<Vec<usize>> {
     }
     let mut mark = vec![Mark::New; apps.len()];
     let mut cycles = Vec::new();
-    for start in 0..apps.len() {
+    let mut back = HashSet::new();
+    let roots = (0..apps.len()).filter(|&a| apps[a].parents.is_empty());
+    let rest = (0..apps.len()).filter(|&a| !apps[a].parents.is_empty());
+    for start in roots.chain(rest) {
         if mark[start] != Mark::New {
             continue;
         }
@@ -760,6 +776,7 @@ fn find_cycles(apps: &[AppNode<'_>]) -> Vec<Vec<usize>> {
                     Mark::OnStack => {
                         let from = stack.iter().position(|&(n, _)| n == child).unwrap_or(0);
                         cycles.push(stack[from..].iter().map(|&(n, _)| n).collect());
+                        back.insert((node, child));
                     }
                     Mark::Done => {}
                 }
@@ -769,41 +786,41 @@ fn find_cycles(apps: &[AppNode<'_>]) -> Vec<Vec<usize>> {
             }
         }
     }
-    cycles
+    (cycles, back)
 }
 
-/// Depth = the longest chain of parents above an Application, ignoring edges that close a
-/// cycle (APP012 reports those).
-fn compute_depths(apps: &mut [AppNode<'_>]) {
+/// Depth = the longest chain of parents above an Application, without the edges that close
+/// a cycle (APP012 reports those). Kahn's algorithm over the remaining DAG.
+fn compute_depths(apps: &mut [AppNode<'_>], back: &HashSet<(usize, usize)>) {
     let n = apps.len();
-    let mut depth: Vec<Option<usize>> = vec![None; n];
-    let mut visiting = vec![false; n];
-    fn visit(
-        a: usize,
-        apps: &[AppNode<'_>],
-        depth: &mut [Option<usize>],
-        visiting: &mut [bool],
-    ) -> usize {
-        if let Some(d) = depth[a] {
-            return d;
+    let edges = |p: usize| {
+        apps[p]
+            .children
+            .iter()
+            .copied()
+            .filter(move |&c| !back.contains(&(p, c)))
+    };
+    let mut indegree = vec![0usize; n];
+    for p in 0..n {
+        for c in edges(p) {
+            indegree[c] += 1;
         }
-        visiting[a] = true;
-        let mut d = 0;
-        for &p in &apps[a].parents {
-            if visiting[p] {
-                continue;
-            }
-            d = d.max(visit(p, apps, depth, visiting) + 1);
-        }
-        visiting[a] = false;
-        depth[a] = Some(d);
-        d
     }
-    for a in 0..n {
-        visit(a, apps, &mut depth, &mut visiting);
+    let mut depth = vec![0usize; n];
+    let mut queue: std::collections::VecDeque<usize> =
+        (0..n).filter(|&a| indegree[a] == 0).collect();
+    while let Some(p) = queue.pop_front() {
+        let children: Vec<usize> = edges(p).collect();
+        for c in children {
+            depth[c] = depth[c].max(depth[p] + 1);
+            indegree[c] -= 1;
+            if indegree[c] == 0 {
+                queue.push_back(c);
+            }
+        }
     }
     for (a, d) in depth.into_iter().enumerate() {
-        apps[a].depth = d.unwrap_or(0);
+        apps[a].depth = d;
     }
 }
 
@@ -820,5 +837,105 @@ mod tests {
         assert_eq!(clean_path(".").as_deref(), Some(""));
         assert_eq!(clean_path("../other"), None);
         assert_eq!(clean_path("apps/../../x"), None);
+    }
+
+    fn source(yaml: &str) -> Node {
+        let parsed = crate::load::yaml::parse(yaml);
+        parsed
+            .documents
+            .into_iter()
+            .next()
+            .map(|d| d.root)
+            .expect("a document")
+    }
+
+    fn kind(yaml: &str, multi: bool) -> Option<SourceKind> {
+        explicit_kind(&source(yaml), multi)
+    }
+
+    /// `ExplicitType` after `NormalizeSource` (argo-cd `util/argo/argo.go`,
+    /// `ApplicationSourceDirectory.IsZero`); semantics notes §6.1.
+    #[test]
+    fn explicit_type_after_normalisation() {
+        let dir = |recurse, include: Option<&str>, exclude: Option<&str>| {
+            Some(SourceKind::Directory {
+                recurse,
+                include: include.map(str::to_owned),
+                exclude: exclude.map(str::to_owned),
+            })
+        };
+        // Single source: zero-valued blocks are dropped.
+        assert_eq!(kind("path: x\ndirectory: {}\n", false), None);
+        assert_eq!(kind("directory: {recurse: false}\n", false), None);
+        assert_eq!(kind("directory: {jsonnet: {extVars: []}}\n", false), None);
+        assert_eq!(kind("directory: ~\n", false), None);
+        assert_eq!(kind("helm: {}\n", false), None);
+        assert_eq!(kind("kustomize: {namePrefix: ''}\n", false), None);
+        // include or exclude alone keeps the block.
+        assert_eq!(
+            kind("directory: {include: '*.yaml'}\n", false),
+            dir(false, Some("*.yaml"), None)
+        );
+        assert_eq!(
+            kind("directory: {exclude: 'x'}\n", false),
+            dir(false, None, Some("x"))
+        );
+        assert_eq!(
+            kind("directory: {recurse: true}\n", false),
+            dir(true, None, None)
+        );
+        assert_eq!(
+            kind(
+                "directory: {jsonnet: {tlas: [{name: a, value: b}]}}\n",
+                false
+            ),
+            dir(false, None, None)
+        );
+        assert_eq!(
+            kind("helm: {releaseName: web}\n", false),
+            Some(SourceKind::Helm)
+        );
+        // A plugin block is never dropped.
+        assert_eq!(kind("plugin: {}\n", false), Some(SourceKind::Plugin));
+        // Multi-source: nothing is dropped (Go normalises copies).
+        assert_eq!(kind("directory: {}\n", true), dir(false, None, None));
+        assert_eq!(kind("helm: {}\n", true), Some(SourceKind::Helm));
+        // Several blocks that count: Go's order, Kustomize, Helm, Directory, Plugin.
+        assert_eq!(
+            kind(
+                "directory: {recurse: true}\nhelm: {releaseName: a}\n",
+                false
+            ),
+            Some(SourceKind::Conflicting(vec!["Helm", "Directory"]))
+        );
+        assert_eq!(
+            kind("directory: {}\nhelm: {releaseName: a}\n", false),
+            Some(SourceKind::Helm)
+        );
+        assert_eq!(
+            kind("plugin: {name: p}\nkustomize: {}\ndirectory: {}\n", true),
+            Some(SourceKind::Conflicting(vec![
+                "Kustomize",
+                "Directory",
+                "Plugin"
+            ]))
+        );
+    }
+
+    #[test]
+    fn a_directory_is_linted_when_it_lies_in_the_linted_directory() {
+        let mut id = RepoIdentity::new(std::path::PathBuf::from("/r"), &[]);
+        assert!(linted(&id, ""));
+        assert!(linted(&id, "apps/x"));
+        id.walk_prefix = "apps".to_owned();
+        assert!(linted(&id, "apps"));
+        assert!(linted(&id, "apps/x"));
+        assert!(!linted(&id, "apps2"));
+        assert!(!linted(&id, "base"));
+        // Above the linted directory: its other files were not read.
+        assert!(!linted(&id, ""));
+        id.walk_prefix = "apps/team".to_owned();
+        assert!(!linted(&id, "apps"));
+        assert!(linted(&id, "apps/team/x"));
     }
 }

@@ -111,10 +111,15 @@ pub struct Clusters {
 impl Clusters {
     pub fn build(repo: &crate::model::Repo, config: &crate::config::Config) -> Clusters {
         let mut list = Vec::new();
+        let control_plane = config.control_plane_namespace();
         for (i, o) in repo.objects.iter().enumerate() {
             let Some(cs) = ClusterSecret::new(o) else {
                 continue;
             };
+            // Argo CD reads cluster Secrets from its own namespace only.
+            if o.namespace.as_deref().is_some_and(|ns| ns != control_plane) {
+                continue;
+            }
             let Some(server) = cs.server.clone().filter(|s| !s.is_empty()) else {
                 continue;
             };
@@ -159,7 +164,7 @@ impl Clusters {
                 origin: ClusterOrigin::Config(i),
             });
         }
-        let in_cluster_enabled = !in_cluster_disabled(repo, config.control_plane_namespace());
+        let in_cluster_enabled = !in_cluster_disabled(repo, control_plane);
         // A cluster Secret for the in-cluster URL replaces the built-in entry.
         if in_cluster_enabled && !list.iter().any(|c| c.server == IN_CLUSTER_SERVER) {
             list.insert(
@@ -189,16 +194,24 @@ impl Clusters {
             (Some(_), Some(_)) | (None, None) => Resolution::Invalid,
             (Some(s), None) => {
                 let s = s.trim_end_matches('/');
-                if let Some(c) = self.list.iter().find(|c| c.server == s) {
-                    Resolution::Found(c)
-                } else if s == IN_CLUSTER_SERVER && !self.in_cluster_enabled {
+                // `db.GetCluster` refuses the in-cluster URL when it is disabled, even when
+                // a cluster Secret declares it.
+                if s == IN_CLUSTER_SERVER && !self.in_cluster_enabled {
                     Resolution::InClusterDisabled
+                } else if let Some(c) = self.list.iter().find(|c| c.server == s) {
+                    Resolution::Found(c)
                 } else {
                     Resolution::UnknownServer
                 }
             }
             (None, Some(n)) => {
-                let found: Vec<&Cluster> = self.list.iter().filter(|c| c.name == n).collect();
+                // `GetClusterServersByName` skips the in-cluster URL when it is disabled.
+                let found: Vec<&Cluster> = self
+                    .list
+                    .iter()
+                    .filter(|c| c.name == n)
+                    .filter(|c| self.in_cluster_enabled || c.server != IN_CLUSTER_SERVER)
+                    .collect();
                 match found.as_slice() {
                     [one] => Resolution::Found(one),
                     [] => Resolution::UnknownName,
@@ -303,5 +316,60 @@ mod tests {
             off.resolve(Some(IN_CLUSTER_SERVER), None),
             Resolution::InClusterDisabled
         ));
+    }
+
+    #[test]
+    fn a_disabled_in_cluster_url_stays_disabled_with_a_secret() {
+        let mut c = clusters(&[
+            ("local", IN_CLUSTER_SERVER),
+            ("prod", "https://prod.example.com"),
+        ]);
+        c.in_cluster_enabled = false;
+        assert!(matches!(
+            c.resolve(Some(IN_CLUSTER_SERVER), None),
+            Resolution::InClusterDisabled
+        ));
+        assert!(matches!(
+            c.resolve(Some("https://kubernetes.default.svc/"), None),
+            Resolution::InClusterDisabled
+        ));
+        // By name, the Secret for the in-cluster URL is skipped.
+        assert!(matches!(
+            c.resolve(None, Some("local")),
+            Resolution::UnknownName
+        ));
+        assert!(matches!(
+            c.resolve(None, Some("prod")),
+            Resolution::Found(_)
+        ));
+        c.in_cluster_enabled = true;
+        assert!(matches!(
+            c.resolve(None, Some("local")),
+            Resolution::Found(_)
+        ));
+    }
+
+    fn build(yaml: &str, config: &crate::config::Config) -> Clusters {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("clusters.yaml"), yaml).expect("write");
+        let exclude = crate::walk::exclude_matcher(dir.path(), &[]).expect("matcher");
+        let items = crate::walk::walk(dir.path(), &[dir.path().to_path_buf()], &exclude, 1);
+        let (repo, _) = crate::model::Repo::load(dir.path().to_path_buf(), &items);
+        Clusters::build(&repo, config)
+    }
+
+    #[test]
+    fn only_cluster_secrets_of_the_control_plane_namespace_count() {
+        let yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n  namespace: argocd\n  labels:\n    argocd.argoproj.io/secret-type: cluster\nstringData:\n  name: a\n  server: https://a.example.com\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n  namespace: elsewhere\n  labels:\n    argocd.argoproj.io/secret-type: cluster\nstringData:\n  name: b\n  server: https://b.example.com\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  labels:\n    argocd.argoproj.io/secret-type: cluster\nstringData:\n  name: c\n  server: https://c.example.com\n";
+        let c = build(yaml, &crate::config::Config::default());
+        let names: Vec<&str> = c.names().collect();
+        assert_eq!(names, ["in-cluster", "a", "c"]);
+        let config = crate::config::Config {
+            control_plane_namespace: Some("elsewhere".to_owned()),
+            ..crate::config::Config::default()
+        };
+        let c = build(yaml, &config);
+        let names: Vec<&str> = c.names().collect();
+        assert_eq!(names, ["in-cluster", "b", "c"]);
     }
 }

@@ -1,6 +1,7 @@
 //! The app-of-apps tree: APP012 (an Application among its own resources through other
-//! Applications; directly is fine, Argo CD supports self-managing Applications) and APP013 (nesting deeper than three levels). The graph comes from
-//! the model: an Application's children are the Applications among its resources.
+//! Applications; directly is fine, Argo CD supports self-managing Applications with
+//! `isSelfReferencedApp`) and APP013 (nesting deeper than three levels). The graph comes
+//! from the model: an Application's children are the Applications among its resources.
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::Ctx;
@@ -36,25 +37,23 @@ pub fn check_cycles(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             .map(|&a| apps[a].name.as_str())
             .collect();
         let message = format!(
-            "Application '{}' contains itself through other Applications ({}); each one manages the next, so a member that is edited or deleted is restored by the one before it, and the loop has no root to bootstrap it from or tear it down",
+            "Application '{}' contains itself through other Applications ({}); a status update of each one makes Argo CD refresh the Application that manages it, an endless reconciliation loop (Argo CD breaks that loop only for an Application that manages itself directly), and a cascading delete of any of them deletes the others",
             app.name,
             chain.join(" → ")
         );
+        let last = order.last().map_or(first, |&l| l);
         let mut d = Diagnostic::new("APP012", name_span(app), message)
-            .with_label("contains itself")
+            .with_label(format!(
+                "contains itself, a resource of '{}'",
+                apps[last].name
+            ))
             .with_object(Some(app.object.object_ref()));
         for w in order.windows(2) {
             let (parent, child) = (&apps[w[0]], &apps[w[1]]);
             d = d.with_related(name_span(child), format!("a resource of '{}'", parent.name));
         }
-        if let Some(&last) = order.last() {
-            d = d.with_related(
-                name_span(app),
-                format!("a resource of '{}'", apps[last].name),
-            );
-        }
         out.push(d.with_help(
-            "Keep each Application's manifest outside the directory it syncs (a parent's directory holds its children, never itself or its ancestors).",
+            "Break the loop: a parent's source directory holds the manifests of its children, never those of its ancestors.",
         ));
     }
 }
@@ -82,7 +81,7 @@ pub fn check_depth(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             "APP013",
             name_span(app),
             format!(
-                "Application '{}' is nested {} levels deep ({}); each level syncs only after its parent, so a change takes one reconciliation per level to arrive, and failures are hard to trace",
+                "Application '{}' is nested {} levels deep ({}); each level is created and updated by the one above it, so a new or changed Application takes one reconciliation per level to arrive, and a failure shows up far from its cause",
                 app.name,
                 app.depth + 1,
                 chain.join(" → ")
