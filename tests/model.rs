@@ -96,15 +96,14 @@ fn every_url_form_of_this_repository_is_read_from_the_checkout() {
         dir.path(),
         &[".", "--repo-url", "git@github.com:acme/gitops.git"],
     );
-    for i in 0..FORMS.len() {
+    for (i, form) in FORMS.iter().enumerate() {
         assert!(
             found
                 .iter()
                 .any(|(f, l, c)| f == &format!("manifests/app{i}/role.yaml")
                     && *l == 2
                     && c == "PRJ004"),
-            "{} not resolved: {found:?}",
-            FORMS[i]
+            "{form} not resolved: {found:?}"
         );
     }
     assert!(!codes(&found).contains(&"GO005"), "{found:?}");
@@ -181,7 +180,7 @@ fn the_app_of_apps_example_reports_exactly_its_mistakes() {
         ("payments/api/dashboard.yaml", 6, "PRJ005"),
         ("payments/api/quota.yaml", 3, "PRJ004"),
         ("teams/payments/api.yaml", 11, "PRJ002"),
-        ("teams/payments/worker.yaml", 7, "APP014"),
+        ("teams/payments/worker.yaml", 8, "APP014"),
         ("teams/payments/worker.yaml", 17, "APP003"),
     ]
     .iter()

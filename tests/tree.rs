@@ -41,7 +41,7 @@ fn in_cluster_from(repo_url: &str, path: &str) -> String {
 ///
 /// - `root` (bootstrap/) → `apps/`: `monitoring` (namespace `ops`), `platform`, `web`;
 /// - `monitoring` and `platform` both → `platform/apps/`: `loop` and `shared`, so both
-///   appear under two parents; `loop` is itself in `platform/apps/` (a cycle of one);
+///   appear under two parents; `loop` is itself in `platform/apps/` (it manages itself);
 /// - `shared` is a multi-source Helm chart from another repository;
 /// - `web` has no namespace, a destination by cluster name and one APP004 error;
 /// - `cycle-a` ↔ `cycle-b` contain each other and are reached from no root.
@@ -206,10 +206,10 @@ fn json_has_the_tree_structure() {
     assert_eq!(names(&monitoring["children"]), ["loop", "shared"]);
     let lp = child(monitoring, "loop");
     assert_eq!(lp["repeat"], false);
-    // ... a child already on the path closes a cycle and is not followed ...
-    let self_loop = child(lp, "loop");
-    assert_eq!(self_loop["cycle"], true);
-    assert_eq!(self_loop["children"], Value::Array(Vec::new()));
+    // ... an Application among its own resources manages itself (Argo CD supports it):
+    // it is marked, not shown as its own child ...
+    assert_eq!(lp["self_managed"], true);
+    assert_eq!(names(&lp["children"]), ["shared"]);
     let shared = child(lp, "shared");
     assert_eq!(shared["repeat"], false);
     assert_eq!(shared["resources"], Value::Null);
@@ -331,16 +331,13 @@ fn dot_and_mermaid_have_one_node_per_application() {
     );
     assert!(dot.contains("  app3_root -> app2_web;\n"), "{dot}");
     assert!(dot.contains("  app1_platform -> app7_shared;\n"), "{dot}");
-    assert!(
-        dot.contains("  app6_loop -> app6_loop [style=dashed, label=\"cycle\"];\n"),
-        "{dot}"
-    );
+    assert!(!dot.contains("  app6_loop -> app6_loop"), "{dot}");
     assert!(
         dot.contains("  app5_cycle_b -> app4_cycle_a [style=dashed, label=\"cycle\"];\n"),
         "{dot}"
     );
-    // Every parent→child edge once: root→3, monitoring→2, platform→2, loop→2, a→b, b→a.
-    assert_eq!(dot.matches(" -> ").count(), 11, "{dot}");
+    // Every parent→child edge once: root→3, monitoring→2, platform→2, loop→1, a→b, b→a.
+    assert_eq!(dot.matches(" -> ").count(), 10, "{dot}");
 
     let (mermaid, _, code) = tree(dir.path(), &["--format", "mermaid"]);
     assert_eq!(code, 0);
@@ -362,7 +359,7 @@ fn dot_and_mermaid_have_one_node_per_application() {
     );
     assert_eq!(
         mermaid.matches(" --> ").count() + mermaid.matches(" -.->").count(),
-        11
+        10
     );
 }
 

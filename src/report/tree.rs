@@ -57,6 +57,9 @@ pub struct TreeNode {
     pub repeat: bool,
     /// Already on the path from the root: this edge closes a cycle.
     pub cycle: bool,
+    /// The Application is among its own resources (its directory holds its manifest).
+    /// Argo CD supports this; it is not shown as its own child.
+    pub self_managed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -216,6 +219,7 @@ impl Builder<'_, '_> {
             children: Vec::new(),
             repeat: false,
             cycle: false,
+            self_managed: app.self_managed,
         }
     }
 }
@@ -441,6 +445,10 @@ impl TextRenderer<'_> {
         }
         self.out.push_str("  ");
         self.out.push_str(&resources_text(node));
+        if node.self_managed {
+            self.out.push(' ');
+            self.styled(dim, "(manages itself)");
+        }
         let c = node.diagnostics;
         let parts = [
             (c.error, "error", AnsiColor::Red),
@@ -644,6 +652,7 @@ mod tests {
             children: Vec::new(),
             repeat: false,
             cycle: false,
+            self_managed: false,
         }
     }
 
@@ -791,7 +800,8 @@ solo  project default  → in-cluster/solo  from https://github.com/acme/gitops.
                 "line",
                 "children",
                 "repeat",
-                "cycle"
+                "cycle",
+                "self_managed"
             ]
         );
         assert_eq!(

@@ -200,8 +200,8 @@ pub fn check_sources(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
 /// The destination cluster as the controller sees it: (name, server), or `None` when it
 /// cannot be resolved here (APP002/APP003 report that) or when the unknown name of a
 /// cluster registered outside the repository could change the verdict.
-fn cluster_for<'m>(
-    model: &'m Model<'_>,
+fn cluster_for(
+    model: &Model<'_>,
     app: &AppNode<'_>,
     spec: &ProjectSpec,
 ) -> Option<(String, String)> {
