@@ -28,7 +28,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 /// One complete lint of `root` rendered to JSON, as `lint --format json` does it.
 fn lint_to_json(root: &Path, jobs: usize) -> String {
     let mut args = LintArgs::new(vec![root.to_path_buf()]);
-    args.jobs = Some(jobs);
+    args.repo.jobs = Some(jobs);
     let result = match lint_paths(&args) {
         Ok(r) => r,
         Err(e) => panic!("lint failed: {e:#}"),

@@ -99,6 +99,34 @@ pub struct LintArgs {
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    #[command(flatten)]
+    pub repo: RepoOptions,
+    /// Colour: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether output is a terminal
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No summary line
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl LintArgs {
+    /// Defaults as on the command line, for these paths.
+    pub fn new(paths: Vec<PathBuf>) -> Self {
+        LintArgs {
+            paths,
+            format: Format::Human,
+            output: None,
+            fail_on: FailOn::Error,
+            repo: RepoOptions::default(),
+            color: ColorChoice::Never,
+            quiet: false,
+        }
+    }
+}
+
+/// How the repository is read and which rules run: shared by every command that lints.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RepoOptions {
     /// Configuration file (default: .kubectl-gitops.yaml in PATH or the nearest parent)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -118,32 +146,6 @@ pub struct LintArgs {
     /// repoURLs and the git remotes)
     #[arg(long = "repo-url", value_name = "URL")]
     pub repo_urls: Vec<String>,
-    /// Colour: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether output is a terminal
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// No summary line
-    #[arg(short, long)]
-    pub quiet: bool,
-}
-
-impl LintArgs {
-    /// Defaults as on the command line, for these paths.
-    pub fn new(paths: Vec<PathBuf>) -> Self {
-        LintArgs {
-            paths,
-            format: Format::Human,
-            output: None,
-            fail_on: FailOn::Error,
-            config: None,
-            select: Vec::new(),
-            ignore: Vec::new(),
-            jobs: None,
-            rule_dirs: Vec::new(),
-            repo_urls: Vec::new(),
-            color: ColorChoice::Never,
-            quiet: false,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -165,26 +167,8 @@ pub struct TreeArgs {
     /// Write the tree to FILE instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: .kubectl-gitops.yaml in PATH or the nearest parent)
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Rules whose diagnostics are counted, by code, name or code prefix (repeatable;
-    /// replaces the config's select)
-    #[arg(long, value_name = "RULE")]
-    pub select: Vec<String>,
-    /// Rules whose diagnostics are not counted (repeatable; added to the config's ignore)
-    #[arg(long, value_name = "RULE")]
-    pub ignore: Vec<String>,
-    /// Worker threads (default: all cores)
-    #[arg(short, long, value_name = "N")]
-    pub jobs: Option<usize>,
-    /// Load additional declarative rules from DIR (repeatable)
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rule_dirs: Vec<PathBuf>,
-    /// A URL under which Argo CD knows this repository (repeatable; added to the config's
-    /// repoURLs and the git remotes)
-    #[arg(long = "repo-url", value_name = "URL")]
-    pub repo_urls: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoOptions,
     /// Colour of text output: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether
     /// output is a terminal
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -195,12 +179,7 @@ impl TreeArgs {
     /// The lint the tree counts diagnostics from.
     fn lint_args(&self) -> LintArgs {
         LintArgs {
-            config: self.config.clone(),
-            select: self.select.clone(),
-            ignore: self.ignore.clone(),
-            jobs: self.jobs,
-            rule_dirs: self.rule_dirs.clone(),
-            repo_urls: self.repo_urls.clone(),
+            repo: self.repo.clone(),
             ..LintArgs::new(vec![self.path.clone()])
         }
     }
@@ -431,6 +410,16 @@ impl LintResult {
 
 /// Loads configuration and rules and lints `paths`. Errors are exit-2 conditions.
 pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
+    lint_then(args, |_, _, _| ()).map(|(result, ())| result)
+}
+
+/// [`lint_paths`], then `then` over the repository, its model and the outcome, while the
+/// model (which borrows the repository) is still alive: commands that show the model
+/// (`tree`) use it instead of building it again.
+pub fn lint_then<T: Send>(
+    args: &LintArgs,
+    then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
+) -> Result<(LintResult, T)> {
     for p in &args.paths {
         if std::fs::metadata(p).is_err() {
             bail!("cannot read {}: no such file or directory", p.display());
@@ -441,7 +430,7 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
         [one] if one.is_dir() => one.clone(),
         _ => cwd.clone(),
     };
-    let config_path = match &args.config {
+    let config_path = match &args.repo.config {
         Some(c) => Some(c.clone()),
         None => config::discover(args.paths.first().map_or(Path::new("."), PathBuf::as_path)),
     };
@@ -450,21 +439,26 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
         None => Config::default(),
     };
     let mut catalogue = Catalogue::builtin()?;
-    for dir in config.rules.iter().chain(&args.rule_dirs) {
+    for dir in config.rules.iter().chain(&args.repo.rule_dirs) {
         catalogue.load_dir(dir)?;
     }
-    let select = if args.select.is_empty() {
+    let select = if args.repo.select.is_empty() {
         config.select.clone()
     } else {
-        args.select.clone()
+        args.repo.select.clone()
     };
-    let ignore: Vec<String> = config.ignore.iter().chain(&args.ignore).cloned().collect();
+    let ignore: Vec<String> = config
+        .ignore
+        .iter()
+        .chain(&args.repo.ignore)
+        .cloned()
+        .collect();
     let selection = Selection::new(&catalogue, &select, &ignore, &config.severity)
         .map_err(anyhow::Error::msg)?;
     let exclude = walk::exclude_matcher(&root, &config.exclude).map_err(anyhow::Error::msg)?;
-    let (threads, pool) = worker_pool(args.jobs)?;
-    let identity = RepoIdentity::discover(&root, &config, &args.repo_urls);
-    let (repo, outcome) = pool.install(|| {
+    let (threads, pool) = worker_pool(args.repo.jobs)?;
+    let identity = RepoIdentity::discover(&root, &config, &args.repo.repo_urls);
+    let (repo, outcome, extra) = pool.install(|| {
         let items = walk::walk(&root, &args.paths, &exclude, threads);
         let (repo, stage) = Repo::load(root.clone(), &items);
         let model = Model::build(&repo, &config, identity.clone());
@@ -477,7 +471,9 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
             crate::rules::NATIVE,
             stage,
         );
-        (repo, outcome)
+        // Still on the workers, whose stacks leave room for deep app-of-apps trees.
+        let extra = then(&repo, &model, &outcome);
+        (repo, outcome, extra)
     });
     let mut summary = Summary {
         files: repo.files,
@@ -486,14 +482,17 @@ pub fn lint_paths(args: &LintArgs) -> Result<LintResult> {
         ..Summary::default()
     };
     summary.count(&outcome.diagnostics);
-    Ok(LintResult {
-        repo,
-        config,
-        identity,
-        catalogue,
-        outcome,
-        summary,
-    })
+    Ok((
+        LintResult {
+            repo,
+            config,
+            identity,
+            catalogue,
+            outcome,
+            summary,
+        },
+        extra,
+    ))
 }
 
 /// The worker threads for `-j N` (default: all cores), with room for deep recursion.
@@ -512,20 +511,16 @@ fn worker_pool(jobs: Option<usize>) -> Result<(usize, rayon::ThreadPool)> {
 /// `tree`: lints the repository (to count each Application's diagnostics) and prints the
 /// app-of-apps tree. Always 0 unless the tool cannot run: the tree is not a verdict.
 fn tree(args: &TreeArgs) -> Result<i32> {
-    let result = lint_paths(&args.lint_args())?;
     let color = args.format == TreeFormat::Text && use_color(args.color, args.output.is_some());
-    let (_, pool) = worker_pool(args.jobs)?;
-    // Built and rendered on the workers: their stacks leave room for deep trees.
-    let text = pool.install(|| {
-        let model = Model::build(&result.repo, &result.config, result.identity.clone());
-        let tree = report::tree::build(&model, &result.repo, &result.outcome.diagnostics);
+    let (result, text) = lint_then(&args.lint_args(), |repo, model, outcome| {
+        let tree = report::tree::build(model, repo, &outcome.diagnostics);
         match args.format {
             TreeFormat::Text => report::tree::text(&tree, color),
             TreeFormat::Json => report::tree::json(&tree),
             TreeFormat::Dot => report::tree::dot(&tree),
             TreeFormat::Mermaid => report::tree::mermaid(&tree),
         }
-    });
+    })?;
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,

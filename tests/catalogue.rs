@@ -95,9 +95,9 @@ fn lint_text(code: &str, text: &str) -> Vec<String> {
         std::fs::write(&path, body).expect("write example");
     }
     let mut args = LintArgs::new(vec![dir.path().to_path_buf()]);
-    args.select = vec![code.to_owned()];
+    args.repo.select = vec![code.to_owned()];
     // Examples without a configuration live in the repository Argo CD knows by this URL.
-    args.repo_urls = vec!["https://github.com/acme/gitops.git".to_owned()];
+    args.repo.repo_urls = vec!["https://github.com/acme/gitops.git".to_owned()];
     let result = lint_paths(&args).expect("lint example");
     result
         .outcome

@@ -142,7 +142,7 @@ const IGNORED_ELSEWHERE: &str = "GO005";
 fn findings(path: &Path, code: &str) -> Report {
     let mut args = LintArgs::new(vec![path.to_path_buf()]);
     if code != IGNORED_ELSEWHERE {
-        args.ignore = vec![IGNORED_ELSEWHERE.to_owned()];
+        args.repo.ignore = vec![IGNORED_ELSEWHERE.to_owned()];
     }
     let result = lint_paths(&args).expect("fixture lints");
     // Paths are reported relative to the fixture directory (or the crate for a file).

@@ -40,22 +40,33 @@ impl<'a> Application<'a> {
         self.spec()?.get("syncPolicy")
     }
 
-    /// The sources Argo CD uses: `spec.sources` when non-empty (then `source` is
+    /// The sources Argo CD uses: with a `sourceHydrator`, its `drySource` (the hydrator
+    /// generates the manifests from it the way a source is generated, and `source` and
+    /// `sources` are ignored); else `spec.sources` when non-empty (then `source` is
     /// ignored), otherwise `spec.source`.
     pub fn sources(&self) -> Vec<&'a Node> {
         let Some(spec) = self.spec() else {
             return Vec::new();
         };
+        if let Some(dry) = spec
+            .get("sourceHydrator")
+            .filter(|h| !h.is_null())
+            .and_then(|h| h.get("drySource"))
+        {
+            return vec![dry];
+        }
         match spec.get("sources") {
             Some(s) if !s.items().is_empty() => s.items().iter().collect(),
             _ => spec.get("source").into_iter().collect(),
         }
     }
 
+    /// `HasMultipleSources`: `spec.sources` is non-empty and there is no hydrator.
     pub fn is_multi_source(&self) -> bool {
-        self.spec()
-            .and_then(|s| s.get("sources"))
-            .is_some_and(|s| !s.items().is_empty())
+        self.spec().is_some_and(|s| {
+            s.get("sourceHydrator").is_none_or(Node::is_null)
+                && s.get("sources").is_some_and(|s| !s.items().is_empty())
+        })
     }
 
     /// App-level sync options, exactly as written (Argo CD does not trim them).

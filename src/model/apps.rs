@@ -90,8 +90,10 @@ pub enum Location {
 pub struct SourceInfo<'r> {
     /// The source mapping.
     pub node: &'r Node,
-    /// Index in `spec.sources`, `None` for `spec.source`.
+    /// Index in `spec.sources`, `None` for `spec.source` or the hydrator's dry source.
     pub position: Option<usize>,
+    /// `spec.sourceHydrator.drySource`.
+    pub dry: bool,
     pub repo_url: Option<&'r str>,
     pub location: Location,
 }
@@ -101,6 +103,7 @@ impl SourceInfo<'_> {
     pub fn field(&self) -> String {
         match self.position {
             Some(i) => format!("sources[{i}]"),
+            None if self.dry => "sourceHydrator.drySource".to_owned(),
             None => "source".to_owned(),
         }
     }
@@ -487,6 +490,10 @@ fn resolve_app<'r>(
 ) -> AppNode<'r> {
     let app = Application { object: o };
     let multi = app.is_multi_source();
+    let dry = o
+        .spec()
+        .and_then(|s| s.get("sourceHydrator"))
+        .is_some_and(|h| !h.is_null());
     let mut sources = Vec::new();
     for (i, node) in app.sources().into_iter().enumerate() {
         let position = multi.then_some(i);
@@ -495,6 +502,7 @@ fn resolve_app<'r>(
         sources.push(SourceInfo {
             node,
             position,
+            dry,
             repo_url,
             location,
         });
