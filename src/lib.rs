@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod load;
 pub mod model;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -1,0 +1,86 @@
+//! Rendering kustomize and Helm sources with the real tools, the way Argo CD's repo server
+//! does (`kustomize build`, `helm template`), behind the [`Renderer`] trait so tests can
+//! use a fixture implementation. This module only runs tools and returns their output;
+//! turning the output into objects and tracing them to files is the model's job.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which tool renders a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceType {
+    Kustomize,
+    Helm,
+}
+
+impl SourceType {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceType::Kustomize => "kustomize",
+            SourceType::Helm => "helm",
+        }
+    }
+}
+
+/// One source of one Application to render.
+#[derive(Debug, Clone)]
+pub struct RenderRequest {
+    pub kind: SourceType,
+    /// The checkout root (absolute): value files starting with `/` and `$ref/` paths
+    /// resolve from here, and nothing may escape it.
+    pub repo_root: PathBuf,
+    /// The source directory (absolute), `repo_root` joined with `source.path`.
+    pub source_dir: PathBuf,
+    /// The Application source as JSON (the mapping under `spec.source` or one item of
+    /// `spec.sources`): its `kustomize` or `helm` block holds the options.
+    pub source: serde_json::Value,
+    /// `metadata.name` of the Application (Helm's default release name).
+    pub app_name: String,
+    /// The Application's own namespace.
+    pub app_namespace: String,
+    /// `spec.destination.namespace` (`""` when unset).
+    pub dest_namespace: String,
+    /// `ref` name → absolute root of that source's repository checkout, for `$ref/` value
+    /// files. Only refs whose repository is this checkout can be resolved.
+    pub refs: BTreeMap<String, PathBuf>,
+    /// Per-render deadline.
+    pub timeout: Duration,
+}
+
+/// What a tool printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The rendered multi-document YAML stream.
+    pub yaml: String,
+    /// The program that ran, as users would type it (`kustomize`, `kubectl kustomize`,
+    /// `helm`), for messages.
+    pub tool: String,
+}
+
+/// Why a source was not rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The tool is not installed (or rendering with it is switched off): GO005.
+    #[error("{tool} is not available")]
+    ToolMissing { tool: &'static str },
+    /// Rendering needs something that only exists online (a chart dependency that is not
+    /// vendored, a remote kustomize base): GO005, not a failure of the user's files.
+    #[error("{reason}")]
+    NeedsNetwork { tool: String, reason: String },
+    /// The tool ran and failed; `message` is its own error text: GO004.
+    #[error("{tool} failed: {message}")]
+    Failed { tool: String, message: String },
+    /// The tool did not finish in time: GO004.
+    #[error("{tool} did not finish within {}s", after.as_secs())]
+    TimedOut { tool: String, after: Duration },
+    /// Argo CD itself would refuse the request before running a tool (a value file outside
+    /// the repository, a missing value file without `ignoreMissingValueFiles`): GO004.
+    #[error("{message}")]
+    Invalid { message: String },
+}
+
+/// Renders sources. Implementations must be usable from several threads at once.
+pub trait Renderer: Send + Sync {
+    fn render(&self, req: &RenderRequest) -> Result<Rendered, RenderError>;
+}
