@@ -2,6 +2,28 @@
 //! does (`kustomize build`, `helm template`), behind the [`Renderer`] trait so tests can
 //! use a fixture implementation. This module only runs tools and returns their output;
 //! turning the output into objects and tracing them to files is the model's job.
+//!
+//! - [`ToolRenderer`] runs the tools found on `PATH` (or given explicitly), applying the
+//!   Application's options as Argo CD does: [`kustomize`] (Argo CD's `kustomize edit`
+//!   steps, replayed on a private mirror of the checkout so the user's files are never
+//!   touched) and [`helm`] (the argument list of Argo CD's `helmTemplate`).
+//! - [`CachedRenderer`] wraps any renderer with a per-run cache keyed by the source's
+//!   content and the options.
+//! - [`apply_source_overrides`] merges `.argocd-source.yaml` and
+//!   `.argocd-source-<app>.yaml` into a source, as the repo server does before it decides
+//!   the source type and renders.
+
+pub mod cache;
+mod env;
+mod fsutil;
+pub mod helm;
+pub mod kustomize;
+mod overrides;
+pub mod tool;
+
+pub use cache::{CacheStats, CachedRenderer};
+pub use overrides::apply_source_overrides;
+pub use tool::{ToolPaths, ToolRenderer};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -42,7 +64,10 @@ pub struct RenderRequest {
     /// `spec.destination.namespace` (`""` when unset).
     pub dest_namespace: String,
     /// `ref` name → absolute root of that source's repository checkout, for `$ref/` value
-    /// files. Only refs whose repository is this checkout can be resolved.
+    /// files. Only refs whose repository is this checkout can be resolved. The name may be
+    /// given with or without its `$`. An empty path declares a ref whose repository is not
+    /// available here: a value file through it gives [`RenderError::NeedsNetwork`] instead
+    /// of being read as an ordinary path.
     pub refs: BTreeMap<String, PathBuf>,
     /// Per-render deadline.
     pub timeout: Duration,
@@ -61,9 +86,13 @@ pub struct Rendered {
 /// Why a source was not rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    /// The tool is not installed (or rendering with it is switched off): GO005.
+    /// The tool is not installed: GO005.
     #[error("{tool} is not available")]
     ToolMissing { tool: &'static str },
+    /// Rendering with the tool is switched off (`render: {<tool>: never}`, `--render
+    /// never`): GO005.
+    #[error("rendering with {tool} is switched off")]
+    Disabled { tool: &'static str },
     /// Rendering needs something that only exists online (a chart dependency that is not
     /// vendored, a remote kustomize base): GO005, not a failure of the user's files.
     #[error("{reason}")]
