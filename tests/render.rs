@@ -828,3 +828,87 @@ fn the_cache_renders_each_source_once() {
     assert_eq!(fake.count(), 3);
     assert_eq!(cache.stats(), CacheStats { hits: 6, misses: 3 });
 }
+
+#[test]
+fn the_private_mirror_renders_exactly_like_the_original() {
+    let Some(r) = kubectl() else { return };
+    let root = abs(KZ);
+    let plain = r
+        .render(&request(
+            SourceType::Kustomize,
+            &root,
+            "overlays/prod",
+            json!({}),
+        ))
+        .unwrap();
+    // Setting the namespace the overlay already sets goes through the mirror and must not
+    // change a byte.
+    let mirrored = r
+        .render(&request(
+            SourceType::Kustomize,
+            &root,
+            "overlays/prod",
+            json!({"kustomize": {"namespace": "overlay-ns"}}),
+        ))
+        .unwrap();
+    assert_eq!(plain.yaml, mirrored.yaml);
+}
+
+#[test]
+fn the_load_restrictor_applies_with_and_without_options() {
+    let Some(r) = kubectl() else { return };
+    let root = abs(KZ);
+    for source in [json!({}), json!({"kustomize": {"namePrefix": "x-"}})] {
+        let err = r
+            .render(&request(
+                SourceType::Kustomize,
+                &root,
+                "restricted",
+                source.clone(),
+            ))
+            .unwrap_err();
+        assert!(
+            matches!(&err, RenderError::Failed { message, .. }
+                if message.contains("security; file 'base/service.yaml' is not in or below 'restricted'")),
+            "{source}: {err:?}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_source_resolves_references_from_its_real_directory() {
+    let Some(r) = kubectl() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let write = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write("shared/web/kustomization.yaml", "resources: [../base]\n");
+    write("shared/base/kustomization.yaml", "resources: [cm.yaml]\n");
+    write(
+        "shared/base/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: real\n",
+    );
+    write("base/kustomization.yaml", "resources: [cm.yaml]\n");
+    write(
+        "base/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: decoy\n",
+    );
+    std::fs::create_dir_all(root.join("apps")).expect("mkdir");
+    std::os::unix::fs::symlink("../shared/web", root.join("apps/web")).expect("symlink");
+    for source in [json!({}), json!({"kustomize": {"namePrefix": "p-"}})] {
+        let out = r
+            .render(&request(
+                SourceType::Kustomize,
+                &root,
+                "apps/web",
+                source.clone(),
+            ))
+            .unwrap();
+        let name = find(&docs(&out.yaml), "ConfigMap")["metadata"]["name"].clone();
+        assert!(name == "real" || name == "p-real", "{source}: {name}");
+    }
+}

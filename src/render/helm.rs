@@ -39,7 +39,7 @@ pub(crate) fn render(r: &ToolRenderer, req: &RenderRequest) -> Result<Rendered, 
     super::kustomize::check_source_dir(req)?;
     let source = super::apply_source_overrides(&req.source, &req.source_dir, &req.app_name)?;
     let env = ArgoEnv::new(req, &source);
-    let plan = plan(req, &source, &env)?;
+    let plan = plan(req, &source, &env, r.offline())?;
     let tool = r.helm_tool()?;
     let tmp = tempfile::Builder::new()
         .prefix("kubectl-gitops-helm-")
@@ -166,6 +166,7 @@ pub(crate) fn plan(
     req: &RenderRequest,
     source: &Value,
     env: &ArgoEnv,
+    offline: bool,
 ) -> Result<Plan, RenderError> {
     let empty = Value::Object(serde_json::Map::new());
     let h = source
@@ -196,6 +197,7 @@ pub(crate) fn plan(
     let value_files = resolver.resolve_value_files(
         &strings(h.get("valueFiles")),
         flag(h, "ignoreMissingValueFiles"),
+        offline,
         &mut deferred,
     )?;
     let extra_values = values_yaml(h);
@@ -474,6 +476,7 @@ impl Resolver<'_> {
         &self,
         raws: &[String],
         ignore_missing: bool,
+        offline: bool,
         deferred: &mut Vec<RenderError>,
     ) -> Result<Vec<String>, RenderError> {
         let explicit: BTreeSet<String> = raws
@@ -532,10 +535,12 @@ impl Resolver<'_> {
                     push(path, &mut out);
                 }
                 Located::Remote(url) => {
-                    deferred.push(RenderError::NeedsNetwork {
-                        tool: "helm".into(),
-                        reason: format!("the values file '{url}' is fetched over the network"),
-                    });
+                    if offline {
+                        deferred.push(RenderError::NeedsNetwork {
+                            tool: "helm".into(),
+                            reason: format!("the values file '{url}' is fetched over the network"),
+                        });
+                    }
                     push(url, &mut out);
                 }
                 Located::NotAvailable(reason) => {
@@ -719,7 +724,7 @@ mod tests {
 
     fn plan_for(r: &RenderRequest) -> Result<Plan, RenderError> {
         let env = ArgoEnv::new(r, &r.source);
-        plan(r, &r.source, &env)
+        plan(r, &r.source, &env, true)
     }
 
     fn rel(root: &Path, args: Vec<String>) -> Vec<String> {

@@ -73,7 +73,16 @@ pub(crate) fn render(r: &ToolRenderer, req: &RenderRequest) -> Result<Rendered, 
             .map(|yaml| rendered(yaml, tool))
             .map_err(|e| classify(e, std::slice::from_ref(&req.repo_root)));
     }
-    let mirror = fsutil::mirror(&req.repo_root, &req.source_dir).map_err(|e| RenderError::Failed {
+    // kustomize resolves a symlinked root before reading relative references, so the
+    // mirror is made of the real paths.
+    let (root, dir) = match (
+        std::fs::canonicalize(&req.repo_root),
+        std::fs::canonicalize(&req.source_dir),
+    ) {
+        (Ok(root), Ok(dir)) if dir.starts_with(&root) => (root, dir),
+        _ => (req.repo_root.clone(), req.source_dir.clone()),
+    };
+    let mirror = fsutil::mirror(&root, &dir).map_err(|e| RenderError::Failed {
         tool: tool.label.clone(),
         message: format!(
             "could not prepare a private copy of the source to apply the Application's kustomize options: {e}"
@@ -100,6 +109,11 @@ pub(crate) fn check_source_dir(req: &RenderRequest) -> Result<(), RenderError> {
         .get("path")
         .and_then(Value::as_str)
         .map_or_else(|| path_str(&req.source_dir), str::to_owned);
+    if !req.source_dir.starts_with(&req.repo_root) {
+        return Err(RenderError::Invalid {
+            message: format!("{shown}: app path outside root"),
+        });
+    }
     match std::fs::metadata(&req.source_dir) {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(RenderError::Invalid {
