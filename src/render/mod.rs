@@ -11,9 +11,10 @@
 //!   content and the options.
 //! - [`apply_source_overrides`] merges `.argocd-source.yaml` and
 //!   `.argocd-source-<app>.yaml` into a source, as the repo server does before it decides
-//!   the source type and renders.
+//!   the source type ([`app_type`]) and renders; the renderers apply it themselves.
 
 pub mod cache;
+pub mod detect;
 mod env;
 mod fsutil;
 pub mod helm;
@@ -22,6 +23,7 @@ mod overrides;
 pub mod tool;
 
 pub use cache::{CacheStats, CachedRenderer};
+pub use detect::{AppType, app_type};
 pub use overrides::apply_source_overrides;
 pub use tool::{ToolPaths, ToolRenderer};
 
