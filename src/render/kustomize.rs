@@ -17,8 +17,8 @@
 //! | `components` | `kustomize edit add component <c>…`, after dropping missing local ones when `ignoreMissingComponents` |
 //!
 //! We never touch the user's files: the source directory is mirrored into a temporary
-//! directory (the directory itself copied, everything around it linked, see
-//! [`super::fsutil::mirror`]), the same edits are replayed on the mirror's kustomization
+//! directory (the directory itself copied, everything around it linked to the original),
+//! the same edits are replayed on the mirror's kustomization
 //! (`kubectl kustomize` has no `edit` command, so the edit semantics of kustomize v5 are
 //! reproduced here), and the mirror is built. Without options the source directory is built
 //! in place. `kubeVersion`/`apiVersions` only reach kustomize through
