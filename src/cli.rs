@@ -3,11 +3,12 @@
 //! Everything here returns an exit code or an error for `main` to print; nothing
 //! calls `process::exit` except `main`.
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, RenderMode};
 use crate::diagnostic::Severity;
 use crate::engine::{self, catalogue::Catalogue, select::Selection};
 use crate::model::identity::RepoIdentity;
 use crate::model::{Model, Repo};
+use crate::render::{self, Renderer};
 use crate::report::{self, Summary};
 use crate::walk;
 use anyhow::{Context as _, Result, bail};
@@ -146,6 +147,16 @@ pub struct RepoOptions {
     /// repoURLs and the git remotes)
     #[arg(long = "repo-url", value_name = "URL")]
     pub repo_urls: Vec<String>,
+    /// Render kustomize and Helm sources with the real tools when they are on PATH
+    /// (default: auto, or the config's render:)
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub render: Option<RenderFlag>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RenderFlag {
+    Auto,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -420,6 +431,16 @@ pub fn lint_then<T: Send>(
     args: &LintArgs,
     then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
 ) -> Result<(LintResult, T)> {
+    lint_with(args, None, then)
+}
+
+/// [`lint_then`] with a given renderer instead of the real tools (tests use
+/// `render::fixture::FixtureRenderer`).
+pub fn lint_with<T: Send>(
+    args: &LintArgs,
+    renderer: Option<&dyn Renderer>,
+    then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
+) -> Result<(LintResult, T)> {
     for p in &args.paths {
         if std::fs::metadata(p).is_err() {
             bail!("cannot read {}: no such file or directory", p.display());
@@ -458,10 +479,24 @@ pub fn lint_then<T: Send>(
     let exclude = walk::exclude_matcher(&root, &config.exclude).map_err(anyhow::Error::msg)?;
     let (threads, pool) = worker_pool(args.repo.jobs)?;
     let identity = RepoIdentity::discover(&root, &config, &args.repo.repo_urls);
+    let (mut kustomize, mut helm) = (config.render_kustomize, config.render_helm);
+    if args.repo.render == Some(RenderFlag::Never) {
+        (kustomize, helm) = (RenderMode::Never, RenderMode::Never);
+    }
+    let tools;
+    let renderer: &dyn Renderer = match renderer {
+        Some(r) => r,
+        None => {
+            tools = render::default_renderer(kustomize, helm);
+            &tools
+        }
+    };
     let (repo, outcome, extra) = pool.install(|| {
         let items = walk::walk(&root, &args.paths, &exclude, threads);
-        let (repo, stage) = Repo::load(root.clone(), &items);
-        let model = Model::build(&repo, &config, identity.clone());
+        let (mut repo, stage) = Repo::load(root.clone(), &items);
+        let renders = crate::model::rendered::render_all(&mut repo, &config, &identity, renderer);
+        let repo = repo;
+        let model = Model::build_with(&repo, &config, identity.clone(), &renders);
         let outcome = engine::run(
             &repo,
             &model,

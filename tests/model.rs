@@ -220,3 +220,103 @@ fn the_app_of_apps_tree() {
     assert_eq!(names(payments), ["payments-api", "payments-worker"]);
     assert_eq!(payments["children"][0]["project"], "payments");
 }
+
+/// A kustomize overlay rendered by a fixture renderer (canned output, not the real tool;
+/// tests/render.rs runs the real one): findings on rendered objects point at the base
+/// file that declares them, and a failed render is GO004 at the source path.
+#[test]
+fn rendered_resources_are_checked_and_traced_to_their_files() {
+    use kubectl_gitops::cli::{LintArgs, lint_with};
+    use kubectl_gitops::render::RenderError;
+    use kubectl_gitops::render::fixture::FixtureRenderer;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        ".kubectl-gitops.yaml",
+        "repoURLs: [https://github.com/acme/gitops.git]\n",
+    );
+    write(
+        root,
+        "apps/apps.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team\n  namespace: argocd\nspec:\n  sourceRepos: [\"*\"]\n  destinations: [{server: \"*\", namespace: \"*\"}]\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: team\n  source:\n    repoURL: https://github.com/acme/gitops.git\n    path: web/overlays/prod\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: broken\n  namespace: argocd\nspec:\n  project: team\n  source:\n    repoURL: https://github.com/acme/gitops.git\n    path: broken\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n",
+    );
+    write(
+        root,
+        "web/base/kustomization.yaml",
+        "resources: [rbac.yaml, cm.yaml]\n",
+    );
+    write(
+        root,
+        "web/base/rbac.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n",
+    );
+    write(
+        root,
+        "web/base/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: live\n",
+    );
+    write(
+        root,
+        "web/overlays/prod/kustomization.yaml",
+        "resources: [../../base]\nnamePrefix: prod-\nnamespace: web\n",
+    );
+    write(
+        root,
+        "broken/kustomization.yaml",
+        "resources: [missing.yaml]\n",
+    );
+    let rendered = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: prod-settings\n  namespace: web\ndata:\n  mode: live\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: prod-reader\nrules: []\n";
+    let renderer = FixtureRenderer::new()
+        .with(root.join("web/overlays/prod"), Ok(rendered.to_owned()))
+        .with(
+            root.join("broken"),
+            Err(RenderError::Failed {
+                tool: "kustomize".into(),
+                message: "accumulating resources: missing.yaml: no such file".into(),
+            }),
+        );
+    let args = LintArgs::new(vec![root.to_path_buf()]);
+    let (result, ()) = lint_with(&args, Some(&renderer), |_, _, _| ()).expect("lints");
+    let got: Vec<(String, usize, String, String)> = result
+        .outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let f = result.repo.db.get(d.primary.span.file);
+            (
+                f.rel_path.clone(),
+                f.line_col(d.primary.span.start).line,
+                d.code.clone(),
+                d.object
+                    .as_ref()
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "apps/apps.yaml".to_owned(),
+                33,
+                "GO004".to_owned(),
+                "broken".to_owned()
+            ),
+            // The ClusterRole only the render deploys (as prod-reader) is reported at the
+            // base file's `kind`, naming the rendered object.
+            (
+                "web/base/rbac.yaml".to_owned(),
+                2,
+                "PRJ004".to_owned(),
+                "prod-reader".to_owned()
+            ),
+        ]
+    );
+    let requests = renderer.requests.lock().expect("lock");
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].app_name, "web");
+    assert_eq!(requests[0].dest_namespace, "web");
+}

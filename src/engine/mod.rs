@@ -72,6 +72,12 @@ pub fn run(
     let mut found: Vec<Diagnostic> = repo
         .objects
         .par_iter()
+        // A rendered copy of a manifest of the repository is linted as that manifest.
+        .filter(|o| {
+            !o.rendered
+                .as_ref()
+                .is_some_and(|r| matches!(r.trace, crate::model::Trace::Object(_)))
+        })
         .fold(Vec::new, |mut out, o| {
             for n in &object_rules {
                 if let NativeCheck::Object(f) = n.check {
@@ -101,6 +107,13 @@ pub fn run(
         .collect();
     found.extend(repo_found.into_iter().flatten());
     found.extend(stage);
+    // Findings inside rendered output belong to the files it came from.
+    for d in &mut found {
+        d.primary.span = crate::model::rendered::remap(repo, d.primary.span);
+        for r in &mut d.related {
+            r.span = crate::model::rendered::remap(repo, r.span);
+        }
+    }
 
     let mut suppress_diags = Vec::new();
     let sup = suppress::Suppressions::collect(repo, cat, &mut suppress_diags);

@@ -13,8 +13,10 @@ use crate::load::yaml::Node;
 use crate::model::application::Application;
 use crate::model::cluster::{Clusters, Resolution, secret_field};
 use crate::model::identity::RepoIdentity;
+use crate::model::rendered::Renders;
 use crate::model::repo::ARGO_GROUP;
 use crate::model::{Object, Repo};
+use crate::render::RenderError;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -118,8 +120,15 @@ impl SourceInfo<'_> {
 pub enum Gap {
     /// The source lives in another repository.
     External { source: usize },
-    /// The source needs a tool kubectl-gitops does not run for it.
-    NotRendered { source: usize, kind: &'static str },
+    /// The source was not rendered: its tool is missing or switched off (`reason`), it
+    /// needs the network, or kubectl-gitops cannot run it (plugins).
+    NotRendered {
+        source: usize,
+        kind: &'static str,
+        reason: Option<String>,
+    },
+    /// Rendering failed (GO004 reports it; GO005 does not repeat it).
+    RenderFailed { source: usize, error: RenderError },
     /// The source directory is outside the linted paths.
     NotLinted { source: usize, dir: String },
 }
@@ -129,6 +138,7 @@ impl Gap {
         match self {
             Gap::External { source }
             | Gap::NotRendered { source, .. }
+            | Gap::RenderFailed { source, .. }
             | Gap::NotLinted { source, .. } => *source,
         }
     }
@@ -306,7 +316,19 @@ pub struct Model<'r> {
 }
 
 impl<'r> Model<'r> {
+    /// The model of a repository nothing was rendered for.
     pub fn build(repo: &'r Repo, config: &Config, identity: RepoIdentity) -> Model<'r> {
+        Model::build_with(repo, config, identity, &Renders::default())
+    }
+
+    /// The model, with the objects rendered for kustomize and Helm sources as their
+    /// Applications' resources.
+    pub fn build_with(
+        repo: &'r Repo,
+        config: &Config,
+        identity: RepoIdentity,
+        renders: &Renders,
+    ) -> Model<'r> {
         let control_plane = config.control_plane_namespace().to_owned();
         let clusters = Clusters::build(repo, config);
         let projects = Projects::build(repo, &control_plane, &clusters);
@@ -319,7 +341,7 @@ impl<'r> Model<'r> {
             .collect();
         let mut apps: Vec<AppNode<'r>> = app_objects
             .par_iter()
-            .map(|&(i, o)| resolve_app(i, o, &identity, &index, &control_plane))
+            .map(|&(i, o)| resolve_app(i, o, &identity, &index, &control_plane, renders))
             .collect();
         let by_object: HashMap<usize, usize> = apps
             .iter()
@@ -415,6 +437,11 @@ impl FileIndex {
     fn build(repo: &Repo, identity: &RepoIdentity) -> FileIndex {
         let mut by_dir: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
         for (i, o) in repo.objects.iter().enumerate() {
+            // Rendered objects belong to the Application that rendered them, not to a
+            // directory.
+            if o.rendered.is_some() {
+                continue;
+            }
             let rel = identity.to_root_relative(&repo.db.get(o.file).rel_path);
             let Some(rel) = clean_path(&rel) else {
                 continue;
@@ -487,6 +514,7 @@ fn resolve_app<'r>(
     identity: &RepoIdentity,
     index: &FileIndex,
     control_plane: &str,
+    renders: &Renders,
 ) -> AppNode<'r> {
     let app = Application { object: o };
     let multi = app.is_multi_source();
@@ -542,10 +570,29 @@ fn resolve_app<'r>(
                     }
                 }
                 SourceKind::Conflicting(_) => {}
-                other => gaps.push(Gap::NotRendered {
-                    source: s,
-                    kind: other.label(),
-                }),
+                other => match renders.get(object_index, s) {
+                    Some(Ok(objs)) => resources.extend(objs.iter().copied()),
+                    Some(Err(
+                        e @ (RenderError::Failed { .. }
+                        | RenderError::TimedOut { .. }
+                        | RenderError::Invalid { .. }),
+                    )) => gaps.push(Gap::RenderFailed {
+                        source: s,
+                        error: e.clone(),
+                    }),
+                    Some(Err(RenderError::Disabled { .. })) | None => {
+                        gaps.push(Gap::NotRendered {
+                            source: s,
+                            kind: other.label(),
+                            reason: None,
+                        });
+                    }
+                    Some(Err(e)) => gaps.push(Gap::NotRendered {
+                        source: s,
+                        kind: other.label(),
+                        reason: Some(e.to_string()),
+                    }),
+                },
             },
             Location::NotFound { .. }
             | Location::OutsideRepo
@@ -588,7 +635,12 @@ fn linted(identity: &RepoIdentity, dir: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-fn locate(node: &Node, repo_url: Option<&str>, identity: &RepoIdentity, multi: bool) -> Location {
+pub(crate) fn locate(
+    node: &Node,
+    repo_url: Option<&str>,
+    identity: &RepoIdentity,
+    multi: bool,
+) -> Location {
     let Some(url) = repo_url else {
         return Location::NoPath;
     };

@@ -8,8 +8,9 @@ pub mod apps;
 pub mod cluster;
 pub mod identity;
 mod object;
+pub mod rendered;
 pub mod repo;
 
 pub use apps::Model;
-pub use object::Object;
+pub use object::{Object, RenderedFrom, Trace};
 pub use repo::Repo;

@@ -18,7 +18,33 @@ pub struct Object {
     pub kind: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
+    /// Set for an object that came out of a kustomize or Helm render, not from a file.
+    pub rendered: Option<Box<RenderedFrom>>,
     json: OnceLock<Json>,
+}
+
+/// Where a rendered object came from, so findings about it point at a file of the
+/// repository instead of the tool's output.
+#[derive(Debug, Clone)]
+pub struct RenderedFrom {
+    /// The Application (index into `Repo::objects`) and the index of its source.
+    pub app: usize,
+    pub source: usize,
+    pub trace: Trace,
+    /// Where findings go when nothing better is known: the source's `path`.
+    pub fallback: Span,
+}
+
+/// The file location a rendered object was traced to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trace {
+    /// The object of the repository it was built from (a kustomize resource): findings
+    /// map to the same field there when it exists.
+    Object(usize),
+    /// A place in a file that is not parsed as YAML (a Helm template).
+    Span(Span),
+    /// Not traced: findings go to the fallback.
+    None,
 }
 
 impl Object {
@@ -52,6 +78,7 @@ impl Object {
             kind,
             name,
             namespace,
+            rendered: None,
             json: OnceLock::new(),
         })
     }

@@ -21,6 +21,10 @@ pub struct Repo {
     pub files: usize,
     /// YAML documents parsed.
     pub documents: usize,
+    /// Files that hold a tool's output, not a file of the repository.
+    virtual_files: std::collections::HashSet<crate::source::FileId>,
+    /// Unparsed files added for reports (Helm templates), by path.
+    text_files: HashMap<String, FileId>,
     by_kind: HashMap<(String, String), Vec<usize>>,
     by_name: HashMap<(String, String, Option<String>, String), Vec<usize>>,
 }
@@ -51,7 +55,57 @@ impl Repo {
         (repo, diags)
     }
 
-    fn reindex(&mut self) {
+    /// Adds a tool's output as a virtual file and its objects (not yet indexed: call
+    /// [`Repo::reindex`] once after the last one). Returns the new objects' indices.
+    pub fn add_rendered(
+        &mut self,
+        label: String,
+        abs_path: std::path::PathBuf,
+        text: String,
+        from: &crate::model::RenderedFrom,
+    ) -> Vec<usize> {
+        let id = FileId(u32::try_from(self.db.len()).unwrap_or(u32::MAX));
+        let item = WalkItem {
+            rel_path: label,
+            abs_path,
+            error: None,
+        };
+        let lf = load::load_bytes(id, &item, text.into_bytes());
+        self.db.add(lf.source);
+        self.virtual_files.insert(id);
+        let start = self.objects.len();
+        for mut o in lf.objects {
+            o.rendered = Some(Box::new(from.clone()));
+            self.objects.push(o);
+        }
+        (start..self.objects.len()).collect()
+    }
+
+    /// Adds a file that is shown in reports but not parsed (a Helm template), once.
+    pub fn add_text_file(
+        &mut self,
+        rel_path: String,
+        abs_path: std::path::PathBuf,
+        text: String,
+    ) -> FileId {
+        if let Some(&id) = self.text_files.get(&rel_path) {
+            return id;
+        }
+        let id = self.db.add(crate::source::SourceFile::new(
+            rel_path.clone(),
+            abs_path,
+            std::sync::Arc::from(text),
+        ));
+        self.text_files.insert(rel_path, id);
+        id
+    }
+
+    /// Whether a file holds a tool's output rather than a file of the repository.
+    pub fn is_virtual(&self, file: FileId) -> bool {
+        self.virtual_files.contains(&file)
+    }
+
+    pub fn reindex(&mut self) {
         self.by_kind.clear();
         self.by_name.clear();
         for (i, o) in self.objects.iter().enumerate() {
@@ -71,6 +125,13 @@ impl Repo {
                     .push(i);
             }
         }
+    }
+
+    /// Indices (into `objects`) of all objects of a group and kind, in file order.
+    pub fn indices_of_kind(&self, group: &str, kind: &str) -> &[usize] {
+        self.by_kind
+            .get(&(group.to_owned(), kind.to_owned()))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// All objects of a group and kind, in file order.

@@ -86,9 +86,15 @@ impl<R: Renderer> CachedRenderer<R> {
         h.path(&req.repo_root);
         h.path(&req.source_dir);
         h.str(&canonical(&req.source).to_string());
-        h.str(&req.app_name);
-        h.str(&req.app_namespace);
-        h.str(&req.dest_namespace);
+        // Kustomize output depends on the Application only through Argo CD's environment
+        // (commonAnnotationsEnvsubst) and per-Application override files, so
+        // Applications that share an overlay share its render. Helm's release name and
+        // namespace default to the Application's.
+        if req.kind == SourceType::Helm || app_specific_kustomize(req) {
+            h.str(&req.app_name);
+            h.str(&req.app_namespace);
+            h.str(&req.dest_namespace);
+        }
         for (k, v) in &req.refs {
             h.str(k);
             h.path(v);
@@ -324,6 +330,24 @@ impl Hasher128 {
     }
 }
 
+/// Whether a kustomize render can depend on which Application asks for it: environment
+/// substitution in annotations, or `.argocd-source-<app>.yaml` override files.
+fn app_specific_kustomize(req: &RenderRequest) -> bool {
+    let envsubst = req
+        .source
+        .pointer("/kustomize/commonAnnotationsEnvsubst")
+        .and_then(Value::as_bool)
+        == Some(true);
+    let per_app_overrides = std::fs::read_dir(&req.source_dir).is_ok_and(|rd| {
+        rd.filter_map(Result::ok).any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".argocd-source-")
+        })
+    });
+    envsubst || per_app_overrides
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,6 +444,7 @@ mod tests {
                 "web",
             ))
             .unwrap();
+        // Another Application with the same overlay and options shares the render ...
         cache
             .render(&req(
                 dir.path(),
@@ -427,15 +452,26 @@ mod tests {
                 "api",
             ))
             .unwrap();
-        assert_eq!(cache.inner().0.load(Ordering::SeqCst), 3);
+        assert_eq!(cache.inner().0.load(Ordering::SeqCst), 2);
+        // ... unless the Application's name can reach the output.
+        let envsubst = |app: &str| {
+            req(
+                dir.path(),
+                json!({"kustomize": {"commonAnnotationsEnvsubst": true, "commonAnnotations": {"app": "${ARGOCD_APP_NAME}"}}}),
+                app,
+            )
+        };
+        cache.render(&envsubst("web")).unwrap();
+        cache.render(&envsubst("api")).unwrap();
+        assert_eq!(cache.inner().0.load(Ordering::SeqCst), 4);
         // A change in the base the overlay references is seen.
         std::fs::write(dir.path().join("base/cm.yaml"), "a: 22\n").unwrap();
         cache.render(&a).unwrap();
-        assert_eq!(cache.inner().0.load(Ordering::SeqCst), 4);
-        assert_eq!(cache.stats().hit_rate(), 0.0);
+        assert_eq!(cache.inner().0.load(Ordering::SeqCst), 5);
+        assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 5 });
         cache.render(&a).unwrap();
-        assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 4 });
-        assert!((cache.stats().hit_rate() - 0.2).abs() < 1e-9);
+        assert_eq!(cache.stats(), CacheStats { hits: 2, misses: 5 });
+        assert!((cache.stats().hit_rate() - 2.0 / 7.0).abs() < 1e-9);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub use detect::{AppType, app_type};
 pub use overrides::apply_source_overrides;
 pub use tool::{ToolPaths, ToolRenderer};
 
+pub mod fixture;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -89,7 +91,7 @@ pub struct Rendered {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
     /// The tool is not installed: GO005.
-    #[error("{tool} is not available")]
+    #[error("{}", missing(tool))]
     ToolMissing { tool: &'static str },
     /// Rendering with the tool is switched off (`render: {<tool>: never}`, `--render
     /// never`): GO005.
@@ -111,7 +113,24 @@ pub enum RenderError {
     Invalid { message: String },
 }
 
+/// Says which program was looked for on PATH.
+fn missing(tool: &str) -> String {
+    match tool {
+        "kustomize" => "neither kustomize nor kubectl is on PATH".to_owned(),
+        other => format!("{other} is not on PATH"),
+    }
+}
+
 /// Renders sources. Implementations must be usable from several threads at once.
 pub trait Renderer: Send + Sync {
     fn render(&self, req: &RenderRequest) -> Result<Rendered, RenderError>;
+}
+
+/// The renderer for a lint: the real tools found on PATH (each switched off by
+/// `RenderMode::Never`), behind a per-run cache.
+pub fn default_renderer(
+    kustomize: crate::config::RenderMode,
+    helm: crate::config::RenderMode,
+) -> cache::CachedRenderer<tool::ToolRenderer> {
+    cache::CachedRenderer::new(tool::ToolRenderer::new(kustomize, helm))
 }

@@ -10,6 +10,7 @@ use crate::model::Object;
 use crate::model::apps::{
     AppNode, Gap, Location, SourceInfo, SourceKind, clean_path, explicit_kind,
 };
+use crate::render::RenderError;
 use crate::rules::util::{did_you_mean, sub_span};
 use std::path::Path;
 
@@ -26,7 +27,13 @@ fn source_field(src: &SourceInfo<'_>, key: &str) -> String {
 /// GO005: one info per Application whose resources are partly unknown.
 pub fn check_skipped(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
     let Some(app) = node_of(cx, o) else { return };
-    let Some(first) = app.gaps.first() else {
+    // Failed renders are GO004's findings.
+    let gaps: Vec<&Gap> = app
+        .gaps
+        .iter()
+        .filter(|g| !matches!(g, Gap::RenderFailed { .. }))
+        .collect();
+    let Some(&first) = gaps.first() else {
         return;
     };
     let prefix = cx.model.identity.walk_prefix.as_str();
@@ -44,23 +51,28 @@ pub fn check_skipped(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
                 let at = src.node.get("repoURL").unwrap_or(src.node);
                 (what, at)
             }
-            Gap::NotRendered { kind, .. } => {
+            Gap::NotRendered { kind, reason, .. } => {
                 let dir = match &src.location {
                     Location::Local { dir, .. } => display_dir(dir),
                     _ => String::new(),
                 };
-                let what = match *kind {
-                    "plugin" => format!(
+                let what = match (*kind, reason) {
+                    ("plugin", _) => format!(
                         "{} ({dir}) is rendered by a config management plugin, which kubectl-gitops cannot run",
                         src.field()
                     ),
-                    k => format!(
-                        "{} ({dir}) is a {k} source and was not rendered",
+                    (k, Some(why)) => format!(
+                        "{} ({dir}) is a {k} source and was not rendered: {why}",
+                        src.field()
+                    ),
+                    (k, None) => format!(
+                        "{} ({dir}) is a {k} source and rendering is switched off",
                         src.field()
                     ),
                 };
                 (what, src.path_node().unwrap_or(src.node))
             }
+            Gap::RenderFailed { .. } => (String::new(), src.node),
             Gap::NotLinted { dir, .. } => (
                 format!(
                     "{} ({}) {} the linted paths",
@@ -87,7 +99,7 @@ pub fn check_skipped(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
     )
     .with_label("not checked")
     .with_object(Some(o.object_ref()));
-    for g in &app.gaps[1..] {
+    for g in &gaps[1..] {
         let (m, n) = describe(g);
         d = d.with_related(o.span(n), m);
     }
@@ -98,12 +110,61 @@ pub fn check_skipped(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
         Gap::External { .. } => {
             "If this source is this repository, tell kubectl-gitops its URL: --repo-url, repoURLs in .kubectl-gitops.yaml, or a git remote. Other repositories are not fetched."
         }
+        Gap::NotRendered { kind: "plugin", .. } => {
+            "Config management plugins run inside Argo CD only. To check what the plugin deploys, lint its output."
+        }
+        Gap::NotRendered { reason: None, .. } => {
+            "Rendering is switched off (--render never or render: in .kubectl-gitops.yaml)."
+        }
         Gap::NotRendered { .. } => {
-            "This version of kubectl-gitops does not render kustomize, Helm or plugin sources. To check what they deploy, lint the output of kustomize build or helm template."
+            "Install kustomize (or kubectl) for kustomize sources and helm for Helm sources; vendor chart dependencies (helm dependency build) so they render offline."
         }
         Gap::NotLinted { .. } => "Lint the repository root to have these resources checked.",
+        Gap::RenderFailed { .. } => return,
     };
     out.push(d.with_help(help));
+}
+
+/// GO004: a kustomize or Helm source whose render failed, with the tool's own error text.
+pub fn check_render_failed(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
+    let Some(app) = node_of(cx, o) else { return };
+    for g in &app.gaps {
+        let Gap::RenderFailed { source, error } = g else {
+            continue;
+        };
+        let Some(src) = app.sources.get(*source) else {
+            continue;
+        };
+        let at = src.path_node().unwrap_or(src.node);
+        // Tools print absolute paths; reports never do.
+        let root = cx.model.identity.root.display().to_string();
+        let relative = |text: &str| text.replace(&format!("{root}/"), "").replace(&root, ".");
+        let message = match error {
+            RenderError::Failed { tool, message } => format!(
+                "{} of Application '{}' does not render: {tool} fails with: {}; Argo CD reports the same error (ComparisonError) and syncs nothing",
+                src.field(),
+                app.name,
+                relative(message)
+            ),
+            RenderError::TimedOut { tool, after } => format!(
+                "{} of Application '{}' did not render within {}s ({tool}); Argo CD's repo server has its own timeout and fails such renders",
+                src.field(),
+                app.name,
+                after.as_secs()
+            ),
+            other => format!(
+                "{} of Application '{}' does not render: {}; Argo CD refuses it the same way",
+                src.field(),
+                app.name,
+                relative(&other.to_string())
+            ),
+        };
+        out.push(
+            Diagnostic::new("GO004", o.span(at), message)
+                .with_label("render failed")
+                .with_object(Some(o.object_ref())),
+        );
+    }
 }
 
 /// A source with a `chart`: a Helm repository or OCI chart, never a Git path.

@@ -44,6 +44,10 @@ pub static NATIVE: &[Native] = &[
         check: NativeCheck::Object(ambiguous_scalar::check),
     },
     Native {
+        code: "GO004",
+        check: NativeCheck::Object(app_sources::check_render_failed),
+    },
+    Native {
         code: "GO005",
         check: NativeCheck::Object(app_sources::check_skipped),
     },
