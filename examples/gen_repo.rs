@@ -1,7 +1,7 @@
 //! Writes a synthetic Argo CD GitOps repository to disk (the one the benchmarks lint).
 //!
 //! ```text
-//! cargo run --release --example gen_repo -- OUT_DIR [--apps N] [--manifests M] [--seed S]
+//! cargo run --release --example gen_repo -- OUT_DIR [--apps N] [--manifests M] [--seed S] [--kustomize-every K]
 //! ```
 //!
 //! `--apps 500 --manifests 19` gives about 10,000 files, the size `benches/lint.rs` uses.
@@ -12,8 +12,7 @@ mod synth;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: gen_repo OUT_DIR [--apps N] [--manifests M] [--seed S]  (defaults: 500, 19, 1)";
+const USAGE: &str = "usage: gen_repo OUT_DIR [--apps N] [--manifests M] [--seed S] [--kustomize-every K]  (defaults: 500, 19, 1, 0)";
 
 fn parse() -> Result<(PathBuf, synth::Spec), String> {
     let mut out = None;
@@ -21,6 +20,7 @@ fn parse() -> Result<(PathBuf, synth::Spec), String> {
         apps: 500,
         manifests: 19,
         seed: 1,
+        kustomize_every: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -33,6 +33,7 @@ fn parse() -> Result<(PathBuf, synth::Spec), String> {
             "--apps" => spec.apps = number("--apps")? as usize,
             "--manifests" => spec.manifests = number("--manifests")? as usize,
             "--seed" => spec.seed = number("--seed")?,
+            "--kustomize-every" => spec.kustomize_every = number("--kustomize-every")? as usize,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             _ if a.starts_with('-') => return Err(format!("unknown option {a}\n{USAGE}")),
             _ if out.is_none() => out = Some(PathBuf::from(a)),

@@ -397,6 +397,8 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 /// The result of linting, before it is rendered.
 pub struct LintResult {
     pub repo: Repo,
+    /// What the render stage did, for benchmarks and diagnostics of the tool itself.
+    pub render: RenderStats,
     pub config: Config,
     /// This repository's checkout root and URLs, as the lint used them.
     pub identity: RepoIdentity,
@@ -436,6 +438,17 @@ pub fn lint_then<T: Send>(
 
 /// [`lint_then`] with a given renderer instead of the real tools (tests use
 /// `render::fixture::FixtureRenderer`).
+/// What the render stage did in one lint.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderStats {
+    /// Sources of Applications that were sent to a renderer.
+    pub sources: usize,
+    /// Wall time of the render stage.
+    pub elapsed: std::time::Duration,
+    /// Hits and misses of the render cache (the built-in renderer only).
+    pub cache: Option<render::cache::CacheStats>,
+}
+
 pub fn lint_with<T: Send>(
     args: &LintArgs,
     renderer: Option<&dyn Renderer>,
@@ -483,18 +496,23 @@ pub fn lint_with<T: Send>(
     if args.repo.render == Some(RenderFlag::Never) {
         (kustomize, helm) = (RenderMode::Never, RenderMode::Never);
     }
-    let tools;
-    let renderer: &dyn Renderer = match renderer {
-        Some(r) => r,
-        None => {
-            tools = render::default_renderer(kustomize, helm);
-            &tools
-        }
+    let tools = renderer
+        .is_none()
+        .then(|| render::default_renderer(kustomize, helm));
+    let renderer: &dyn Renderer = match (renderer, &tools) {
+        (Some(r), _) => r,
+        (None, Some(t)) => t,
+        (None, None) => bail!("no renderer"),
     };
-    let (repo, outcome, extra) = pool.install(|| {
+    let (repo, outcome, extra, mut render_stats) = pool.install(|| {
         let items = walk::walk(&root, &args.paths, &exclude, threads);
         let (mut repo, stage) = Repo::load(root.clone(), &items);
         let renders = crate::model::rendered::render_all(&mut repo, &config, &identity, renderer);
+        let render_stats = RenderStats {
+            sources: renders.by_source.len(),
+            elapsed: renders.elapsed,
+            cache: None,
+        };
         let repo = repo;
         let model = Model::build_with(&repo, &config, identity.clone(), &renders);
         let outcome = engine::run(
@@ -508,8 +526,9 @@ pub fn lint_with<T: Send>(
         );
         // Still on the workers, whose stacks leave room for deep app-of-apps trees.
         let extra = then(&repo, &model, &outcome);
-        (repo, outcome, extra)
+        (repo, outcome, extra, render_stats)
     });
+    render_stats.cache = tools.as_ref().map(|t| t.stats());
     let mut summary = Summary {
         files: repo.files,
         documents: repo.documents,
@@ -520,6 +539,7 @@ pub fn lint_with<T: Send>(
     Ok((
         LintResult {
             repo,
+            render: render_stats,
             config,
             identity,
             catalogue,

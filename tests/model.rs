@@ -320,3 +320,139 @@ fn rendered_resources_are_checked_and_traced_to_their_files() {
     assert_eq!(requests[0].app_name, "web");
     assert_eq!(requests[0].dest_namespace, "web");
 }
+
+/// A Helm source through the real pipeline with a fake `helm` (a shell script written by
+/// this test that prints what `helm template` prints, `# Source:` comments included; no
+/// real helm runs): the chart's objects are the Application's resources, and a finding
+/// about one points at the template it came from, not at the rendered output.
+#[test]
+fn helm_resources_are_traced_to_their_templates() {
+    use kubectl_gitops::cli::{LintArgs, lint_with};
+    use kubectl_gitops::config::RenderMode;
+    use kubectl_gitops::render::tool::{ToolPaths, ToolRenderer};
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        ".kubectl-gitops.yaml",
+        "repoURLs: [https://github.com/acme/gitops.git]\n",
+    );
+    write(
+        root,
+        "apps/cache.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team\n  namespace: argocd\nspec:\n  sourceRepos: [\"*\"]\n  destinations: [{server: \"*\", namespace: \"*\"}]\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cache\n  namespace: argocd\nspec:\n  project: team\n  source:\n    repoURL: https://github.com/acme/gitops.git\n    path: charts/cache\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: cache\n",
+    );
+    write(
+        root,
+        "charts/cache/Chart.yaml",
+        "apiVersion: v2\nname: cache\nversion: 0.1.0\n",
+    );
+    write(
+        root,
+        "charts/cache/templates/rbac.yaml",
+        "{{- if .Values.rbac }}\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {{ .Release.Name }}-reader\nrules: []\n{{- end }}\n",
+    );
+    write(
+        root,
+        "charts/cache/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  mode: live\n",
+    );
+    let helm = root.join("bin/helm");
+    write(
+        root,
+        "bin/helm",
+        "#!/bin/sh\ncat <<'OUT'\n---\n# Source: cache/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n  mode: live\n---\n# Source: cache/templates/rbac.yaml\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cache-reader\nrules: []\nOUT\n",
+    );
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let renderer = ToolRenderer::with_paths(
+        ToolPaths {
+            helm: Some(helm),
+            ..ToolPaths::default()
+        },
+        RenderMode::Auto,
+        RenderMode::Auto,
+    );
+    let args = LintArgs::new(vec![root.to_path_buf()]);
+    let (result, resources) = lint_with(&args, Some(&renderer), |_, model, _| {
+        model
+            .apps
+            .iter()
+            .map(|a| a.resources.len())
+            .collect::<Vec<_>>()
+    })
+    .expect("lints");
+    assert_eq!(
+        resources,
+        [2],
+        "the chart's two objects are the Application's resources"
+    );
+    let got: Vec<(String, usize, String, String)> = result
+        .outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let f = result.repo.db.get(d.primary.span.file);
+            (
+                f.rel_path.clone(),
+                f.line_col(d.primary.span.start).line,
+                d.code.clone(),
+                result.repo.db.snippet(d.primary.span).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "charts/cache/templates/rbac.yaml".to_owned(),
+            3,
+            "PRJ004".to_owned(),
+            "ClusterRole".to_owned()
+        )]
+    );
+}
+
+/// The rendering example with the real `kubectl kustomize` (skipped without it): the
+/// ClusterRole only the overlays deploy is reported at the base file, once per overlay.
+#[test]
+fn the_rendered_example_reports_the_base_file() {
+    let tools = kubectl_gitops::render::tool::ToolPaths::from_path();
+    if tools.kustomize.is_none() && tools.kubectl.is_none() {
+        eprintln!("skipped: neither kustomize nor kubectl is on PATH");
+        return;
+    }
+    let found = findings(Path::new("testdata/repos/rendered"), &["."]);
+    let prj: Vec<_> = found.iter().filter(|(_, _, c)| c == "PRJ004").collect();
+    assert_eq!(
+        prj,
+        [
+            &(
+                "web/base/clusterrole.yaml".to_owned(),
+                5,
+                "PRJ004".to_owned()
+            ),
+            &(
+                "web/base/clusterrole.yaml".to_owned(),
+                5,
+                "PRJ004".to_owned()
+            ),
+        ],
+        "{found:?}"
+    );
+    // The Helm chart: rendered when helm is on PATH, otherwise one GO005 info.
+    let helm = tools.helm.is_some();
+    let skipped = found.iter().filter(|(_, _, c)| c == "GO005").count();
+    assert_eq!(skipped, usize::from(!helm), "{found:?}");
+    // Without rendering, the overlays are reported as not checked instead.
+    let found = findings(
+        Path::new("testdata/repos/rendered"),
+        &[".", "--render", "never"],
+    );
+    assert!(!found.iter().any(|(_, _, c)| c == "PRJ004"), "{found:?}");
+    assert_eq!(
+        found.iter().filter(|(_, _, c)| c == "GO005").count(),
+        3,
+        "{found:?}"
+    );
+}

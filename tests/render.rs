@@ -31,6 +31,7 @@ fn request(kind: SourceType, root: &Path, path: &str, source: Value) -> RenderRe
         source_dir: root.join(path),
         source,
         app_name: "guestbook".into(),
+        project: String::new(),
         app_namespace: "argocd".into(),
         dest_namespace: "prod".into(),
         refs: BTreeMap::new(),

@@ -11,6 +11,8 @@
 //! manifests/<team>/<app>/*.yaml        the app's manifests: Deployment, Service,
 //!                                      ConfigMaps, a PreSync migration Job, a multi-document
 //!                                      RBAC bundle, HPA, PDB, NetworkPolicy, Ingress, …
+//! kustomize/<team>/{base,overlays/*}/   with `kustomize_every`: overlays some Applications
+//!                                      deploy instead of their directory
 //! ```
 //!
 //! Everything is deterministic for a given [`Spec`] (a fixed-seed generator decides where
@@ -34,6 +36,56 @@ pub struct Spec {
     pub manifests: usize,
     /// Seed of the generator that places the mistakes.
     pub seed: u64,
+    /// Every `n`-th Application (0: none) deploys a kustomize overlay instead of its
+    /// directory: `kustomize/<team>/overlays/<env>` over `kustomize/<team>/base`. Three
+    /// overlays per team, so several Applications share each one (a render cache hits).
+    pub kustomize_every: usize,
+}
+
+const ENVS: [&str; 3] = ["dev", "staging", "prod"];
+
+/// The overlay an Application deploys, if it is a kustomize one.
+fn kustomize_overlay(spec: &Spec, team: &str, i: usize) -> Option<String> {
+    if spec.kustomize_every == 0 || !i.is_multiple_of(spec.kustomize_every) {
+        return None;
+    }
+    // Every team (the `i % teams` of the caller) gets every environment in turn.
+    let env = ENVS[(i / spec.kustomize_every / TEAMS.len()) % ENVS.len()];
+    Some(format!("kustomize/{team}/overlays/{env}"))
+}
+
+/// A team's kustomize base and its three overlays.
+fn kustomize_files(team: &str, out: &mut Vec<File>) {
+    out.push(File {
+        path: format!("kustomize/{team}/base/kustomization.yaml").into(),
+        text: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n  - service.yaml\n  - configmap.yaml\n".to_owned(),
+    });
+    out.push(File {
+        path: format!("kustomize/{team}/base/deployment.yaml").into(),
+        text: format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {team}-web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: {team}-web}}\n  template:\n    metadata:\n      labels: {{app: {team}-web}}\n    spec:\n      containers:\n        - name: web\n          image: registry.example.com/{team}/web:1.0.0\n"
+        ),
+    });
+    out.push(File {
+        path: format!("kustomize/{team}/base/service.yaml").into(),
+        text: format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {team}-web\nspec:\n  selector: {{app: {team}-web}}\n  ports:\n    - port: 80\n"
+        ),
+    });
+    out.push(File {
+        path: format!("kustomize/{team}/base/configmap.yaml").into(),
+        text: format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {team}-web\ndata:\n  mode: live\n"
+        ),
+    });
+    for env in ENVS {
+        out.push(File {
+            path: format!("kustomize/{team}/overlays/{env}/kustomization.yaml").into(),
+            text: format!(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: {team}-{env}\nnamePrefix: {env}-\nresources:\n  - ../../base\n"
+            ),
+        });
+    }
 }
 
 /// What was generated.
@@ -128,12 +180,19 @@ pub fn files(spec: &Spec) -> Vec<File> {
             text: application_set(team),
         });
     }
+    if spec.kustomize_every > 0 {
+        for team in teams {
+            kustomize_files(team, &mut out);
+        }
+    }
     for i in 0..spec.apps {
         let team = teams[i % teams.len()];
         let app = format!("{team}-svc-{i:04}");
+        let path =
+            kustomize_overlay(spec, team, i).unwrap_or_else(|| format!("manifests/{team}/{app}"));
         out.push(File {
             path: format!("apps/{team}/{app}.yaml").into(),
-            text: application(team, &app, i, &mut rng),
+            text: application(team, &app, &path, i, &mut rng),
         });
         for m in 0..spec.manifests {
             let (name, text) = manifest(team, &app, m, &mut rng);
@@ -263,7 +322,7 @@ spec:
     )
 }
 
-fn application(team: &str, app: &str, i: usize, rng: &mut Rng) -> String {
+fn application(team: &str, app: &str, path: &str, i: usize, rng: &mut Rng) -> String {
     let wave = i % 5;
     let sync_option = if rng.chance(10) {
         "Retry=true"
@@ -289,7 +348,7 @@ spec:
   source:
     repoURL: {REPO_URL}
     targetRevision: main
-    path: manifests/{team}/{app}
+    path: {path}
   destination:
     server: https://kubernetes.default.svc
     namespace: {team}-{i:04}

@@ -25,6 +25,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Default)]
 pub struct Renders {
     pub by_source: HashMap<(usize, usize), Result<Vec<usize>, RenderError>>,
+    /// Wall time of the render stage (all renders, in parallel).
+    pub elapsed: Duration,
 }
 
 impl Renders {
@@ -94,6 +96,7 @@ fn plan(repo: &Repo, config: &Config, identity: &RepoIdentity) -> Vec<Job> {
                     source_dir: identity.root.join(&dir),
                     source: node.to_json(),
                     app_name: o.name.clone().unwrap_or_default(),
+                    project: app.project().to_owned(),
                     app_namespace: o
                         .namespace
                         .clone()
@@ -123,6 +126,7 @@ pub fn render_all(
     identity: &RepoIdentity,
     renderer: &dyn Renderer,
 ) -> Renders {
+    let started = std::time::Instant::now();
     let jobs = plan(repo, config, identity);
     if jobs.is_empty() {
         return Renders::default();
@@ -148,6 +152,7 @@ pub fn render_all(
         renders.by_source.insert((job.app, job.source), outcome);
     }
     repo.reindex();
+    renders.elapsed = started.elapsed();
     renders
 }
 

@@ -376,6 +376,7 @@ mod tests {
             source_dir: root.join("overlay"),
             source,
             app_name: app.into(),
+            project: String::new(),
             app_namespace: "argocd".into(),
             dest_namespace: "prod".into(),
             refs: BTreeMap::new(),

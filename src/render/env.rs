@@ -29,7 +29,7 @@ impl ArgoEnv {
             vars: vec![
                 ("ARGOCD_APP_NAME", req.app_name.clone()),
                 ("ARGOCD_APP_NAMESPACE", req.dest_namespace.clone()),
-                ("ARGOCD_APP_PROJECT_NAME", String::new()),
+                ("ARGOCD_APP_PROJECT_NAME", req.project.clone()),
                 ("ARGOCD_APP_REVISION", String::new()),
                 ("ARGOCD_APP_REVISION_SHORT", String::new()),
                 ("ARGOCD_APP_REVISION_SHORT_8", String::new()),
@@ -141,6 +141,7 @@ mod tests {
             source_dir: PathBuf::from("/r/apps/web"),
             source: Value::Null,
             app_name: "web".into(),
+            project: String::new(),
             app_namespace: "argocd".into(),
             dest_namespace: "prod".into(),
             refs: BTreeMap::new(),

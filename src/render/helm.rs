@@ -715,6 +715,7 @@ mod tests {
             source_dir: root.join("charts/app"),
             source: json!({"repoURL": "https://git.example/r.git", "path": "charts/app", "helm": helm}),
             app_name: "web".into(),
+            project: String::new(),
             app_namespace: "argocd".into(),
             dest_namespace: "prod".into(),
             refs: BTreeMap::new(),

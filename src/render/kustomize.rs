@@ -895,6 +895,7 @@ mod tests {
             source_dir: dir.to_path_buf(),
             source,
             app_name: "guestbook".into(),
+            project: String::new(),
             app_namespace: "argocd".into(),
             dest_namespace: "prod".into(),
             refs: BTreeMap::new(),

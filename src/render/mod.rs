@@ -63,6 +63,8 @@ pub struct RenderRequest {
     pub source: serde_json::Value,
     /// `metadata.name` of the Application (Helm's default release name).
     pub app_name: String,
+    /// `spec.project` of the Application (`ARGOCD_APP_PROJECT_NAME`).
+    pub project: String,
     /// The Application's own namespace.
     pub app_namespace: String,
     /// `spec.destination.namespace` (`""` when unset).
