@@ -456,3 +456,61 @@ fn the_rendered_example_reports_the_base_file() {
         "{found:?}"
     );
 }
+
+/// A multi-source Application: each source is rendered on its own (fixture renderer,
+/// canned output) and their resources are concatenated; a `$ref` source of this
+/// repository is passed to the renderer as a ref root.
+#[test]
+fn multi_source_renders_each_source() {
+    use kubectl_gitops::cli::{LintArgs, lint_with};
+    use kubectl_gitops::render::fixture::FixtureRenderer;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        ".kubectl-gitops.yaml",
+        "repoURLs: [https://github.com/acme/gitops.git]\n",
+    );
+    write(
+        root,
+        "apps/app.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\nspec:\n  project: default\n  sources:\n    - repoURL: https://github.com/acme/gitops.git\n      path: charts/shop\n      helm:\n        valueFiles: [$values/env/prod.yaml]\n    - repoURL: https://github.com/acme/gitops.git\n      path: overlays/prod\n    - repoURL: https://github.com/acme/gitops.git\n      ref: values\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: shop\n",
+    );
+    write(
+        root,
+        "charts/shop/Chart.yaml",
+        "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+    );
+    write(root, "overlays/prod/kustomization.yaml", "resources: []\n");
+    write(root, "env/prod.yaml", "replicas: 3\n");
+    let renderer = FixtureRenderer::new()
+        .with(
+            root.join("charts/shop"),
+            Ok("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-chart\n".into()),
+        )
+        .with(
+            root.join("overlays/prod"),
+            Ok("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-overlay\n".into()),
+        );
+    let args = LintArgs::new(vec![root.to_path_buf()]);
+    let (_, names) = lint_with(&args, Some(&renderer), |repo, model, _| {
+        let app = &model.apps[0];
+        app.resources
+            .iter()
+            .filter_map(|&r| repo.objects[r].name.clone())
+            .collect::<Vec<_>>()
+    })
+    .expect("lints");
+    assert_eq!(names, ["from-chart", "from-overlay"]);
+    let requests = renderer.requests.lock().expect("lock");
+    assert_eq!(requests.len(), 2, "the ref-only source renders nothing");
+    let root_canon = std::fs::canonicalize(root).expect("canonical");
+    assert_eq!(
+        requests[0]
+            .refs
+            .get("values")
+            .map(|p| std::fs::canonicalize(p).expect("ref")),
+        Some(root_canon)
+    );
+}

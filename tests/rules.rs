@@ -183,6 +183,14 @@ fn every_fixture_fires_exactly_where_marked() {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let code = name.split('-').next().unwrap_or("").to_owned();
+        // GO004's fixtures fail to render with the real kustomize.
+        if code == "GO004" {
+            let tools = kubectl_gitops::render::tool::ToolPaths::from_path();
+            if tools.kustomize.is_none() && tools.kubectl.is_none() {
+                eprintln!("{name}: skipped, neither kustomize nor kubectl is on PATH");
+                continue;
+            }
+        }
         let Some(invalid) = fixture(&dir, "invalid") else {
             failures.push(format!("{name}: no invalid fixture"));
             continue;
