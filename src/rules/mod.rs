@@ -8,11 +8,13 @@ mod util;
 mod ambiguous_scalar;
 mod app_fields;
 mod app_sources;
+mod app_sync;
 mod app_tree;
 mod destination_unresolved;
 mod duplicate_application;
 mod finalizers;
 mod hook_annotations;
+mod hook_lifecycle;
 mod invalid_sync_wave;
 mod non_string_annotation;
 mod project_refs;
@@ -152,6 +154,14 @@ pub static NATIVE: &[Native] = &[
         check: NativeCheck::Object(project_spec::check_empty_namespace_whitelist),
     },
     Native {
+        code: "SEC002",
+        check: NativeCheck::Object(app_sync::check_prune_critical),
+    },
+    Native {
+        code: "SEC003",
+        check: NativeCheck::Object(hook_lifecycle::check_mutable_image),
+    },
+    Native {
         code: "SEC004",
         check: NativeCheck::Object(project_spec::check_wide_open),
     },
@@ -172,8 +182,24 @@ pub static NATIVE: &[Native] = &[
         check: NativeCheck::Object(sync_option_annotations::check),
     },
     Native {
+        code: "SYN007",
+        check: NativeCheck::Object(hook_lifecycle::check_immutable_hook),
+    },
+    Native {
+        code: "SYN008",
+        check: NativeCheck::Object(hook_lifecycle::check_accumulating_hook),
+    },
+    Native {
+        code: "SYN010",
+        check: NativeCheck::Object(hook_lifecycle::check_helm_hooks),
+    },
+    Native {
         code: "SYN011",
         check: NativeCheck::Object(hook_annotations::check_skip_combined),
+    },
+    Native {
+        code: "SYN012",
+        check: NativeCheck::Repo(app_sync::check_child_waves),
     },
     Native {
         code: non_string_annotation::CODE,
