@@ -636,3 +636,64 @@ spec:
     assert_eq!(at(1), ("kz/overlays/prod/cm.yaml".into(), 1.into()));
     assert_eq!(at(2), ("kz/base/deploy.yaml".into(), 1.into()));
 }
+
+/// A Helm source (through the real pipeline with canned `helm template` output, so no
+/// helm is needed): steps point at the chart template (its `kind:` line) named in the
+/// `# Source:` comment, and an object without one at the Application's source path.
+#[test]
+fn helm_steps_point_at_their_templates() {
+    use kubectl_gitops::cli::{LintArgs, lint_with};
+    use kubectl_gitops::render::fixture::FixtureRenderer;
+    use kubectl_gitops::report::waves::{self, Lookup};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            config(),
+            ("apps/chart.yaml", app("chart", "web", "charts/web", "")),
+            (
+                "charts/web/Chart.yaml",
+                "apiVersion: v2\nname: web\nversion: 1.0.0\n".to_owned(),
+            ),
+            (
+                "charts/web/templates/migrate.yaml",
+                "{{- if .Values.migrate }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\n{{- end }}\n".to_owned(),
+            ),
+        ],
+    );
+    let rendered = "---\n# Source: web/templates/migrate.yaml\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: chart-migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\n    helm.sh/hook-weight: \"-5\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: untraced\n";
+    let renderer = FixtureRenderer::new().with(root.join("charts/web"), Ok(rendered.to_owned()));
+    let args = LintArgs::new(vec![root.to_path_buf()]);
+    let (_, plan) = lint_with(
+        &args,
+        Some(&renderer),
+        |repo, model, _| match waves::find_app(model, "chart") {
+            Lookup::Found(a) => Some(waves::build(model, repo, a)),
+            _ => None,
+        },
+    )
+    .expect("lints");
+    let plan = plan.expect("the Application is found");
+    type Row<'a> = (&'a str, i64, &'a str, Option<&'a str>, Option<usize>);
+    let got: Vec<Row<'_>> = plan
+        .steps
+        .iter()
+        .map(|s| (s.phase, s.wave, s.name.as_str(), s.file.as_deref(), s.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "PreSync",
+                -5,
+                "chart-migrate",
+                Some("charts/web/templates/migrate.yaml"),
+                Some(3)
+            ),
+            ("Sync", 0, "untraced", Some("apps/chart.yaml"), Some(14)),
+        ]
+    );
+    assert!(!plan.incomplete);
+}
