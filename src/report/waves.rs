@@ -549,6 +549,44 @@ fn missing_source(app: &AppNode<'_>, g: &Gap) -> MissingSource {
     }
 }
 
+/// What a resource needs, for the picture: another resource of the Application (index
+/// into `Repo::objects`) or the Namespace `CreateNamespace=true` adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    Object(usize),
+    CreatedNamespace,
+}
+
+/// Edges between steps (consumer step → dependency step, indices into `steps`) for
+/// `(consumer object, what it needs)` pairs: every step of the consumer points at the
+/// first step of the dependency. `objects[i]` is the `Repo::objects` index of resource
+/// `i` of the plan. Objects without steps draw nothing; each edge appears once.
+pub fn step_edges(
+    steps: &[Step],
+    objects: &[usize],
+    needs: &[(usize, Needs)],
+) -> Vec<(usize, usize)> {
+    let steps_of = |object: usize| -> Vec<usize> {
+        (0..steps.len())
+            .filter(|&k| steps[k].resource.and_then(|r| objects.get(r)) == Some(&object))
+            .collect()
+    };
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &(from, to) in needs {
+        let target = match to {
+            Needs::Object(o) => steps_of(o).first().copied(),
+            Needs::CreatedNamespace => steps.iter().position(|s| s.resource.is_none()),
+        };
+        let Some(target) = target else { continue };
+        for k in steps_of(from) {
+            if k != target && !out.contains(&(k, target)) {
+                out.push((k, target));
+            }
+        }
+    }
+    out
+}
+
 // ---------------------------------------------------------------------------------------
 // Table
 
@@ -1005,6 +1043,37 @@ mod tests {
         );
         let m = mermaid(&plan(Vec::new(), None));
         assert_eq!(m, "flowchart LR\n    %% dependency edges: not available\n");
+    }
+
+    /// Consumer steps point at the dependency's first step; the created Namespace is a
+    /// target; objects without steps and duplicates draw nothing.
+    #[test]
+    fn step_edges_join_consumers_to_dependencies() {
+        use crate::argo::sync_order::{CreateNamespace, plan};
+        let r = |kind: &'static str, name: &'static str| Resource {
+            kind,
+            name,
+            ..Resource::default()
+        };
+        let mut hook = r("Job", "twice");
+        hook.annotations.hook = Some("PreSync,PostSync");
+        let mut skipped = r("ConfigMap", "skipped");
+        skipped.annotations.hook = Some("Skip");
+        let resources = [r("Secret", "s"), hook, skipped];
+        let steps = plan(&resources, "prod", Some(&CreateNamespace::default()));
+        // Steps: 0 created Namespace, 1 Job (PreSync), 2 Secret, 3 Job (PostSync).
+        let objects = [10, 11, 12];
+        let needs = [
+            (11, Needs::Object(10)),
+            (11, Needs::Object(10)),
+            (10, Needs::CreatedNamespace),
+            (12, Needs::Object(10)),
+            (11, Needs::Object(12)),
+        ];
+        assert_eq!(
+            step_edges(&steps, &objects, &needs),
+            [(1, 2), (3, 2), (2, 0)]
+        );
     }
 
     #[test]
