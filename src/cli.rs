@@ -37,6 +37,9 @@ pub enum Command {
     /// Print the app-of-apps tree: each Application with its project, destination, source,
     /// resources and diagnostics
     Tree(TreeArgs),
+    /// Print the sync plan of one Application: phase, wave, kind order and name, hooks and
+    /// delete policies, in the order Argo CD applies them
+    Waves(WavesArgs),
     /// List the rule catalogue
     Rules(RulesArgs),
     /// Show one rule's documentation
@@ -196,6 +199,46 @@ impl TreeArgs {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WavesFormat {
+    Table,
+    Json,
+    Mermaid,
+}
+
+#[derive(Args, Debug)]
+pub struct WavesArgs {
+    /// Repository directory (or file)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The Application: NAME, or NAMESPACE/NAME when several namespaces have one of that
+    /// name
+    #[arg(long, value_name = "NAME")]
+    pub app: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = WavesFormat::Table)]
+    pub format: WavesFormat,
+    /// Write the plan to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub repo: RepoOptions,
+    /// Colour of the table: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether
+    /// output is a terminal
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl WavesArgs {
+    /// The lint whose model the plan is read from.
+    fn lint_args(&self) -> LintArgs {
+        LintArgs {
+            repo: self.repo.clone(),
+            ..LintArgs::new(vec![self.path.clone()])
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -330,6 +373,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Lint(args) => lint(&args),
         Command::Tree(args) => tree(&args),
+        Command::Waves(args) => waves(&args),
         Command::Rules(args) => {
             let cat = Catalogue::builtin()?;
             print_stdout(&crate::report::rules::render(&cat, args.format))?;
@@ -576,6 +620,35 @@ fn tree(args: &TreeArgs) -> Result<i32> {
             TreeFormat::Mermaid => report::tree::mermaid(&tree),
         }
     })?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print_stdout(&text)?,
+    }
+    std::mem::forget(result);
+    Ok(0)
+}
+
+/// `waves`: lints the repository (for its model, rendered sources included) and prints the
+/// sync plan of one Application. Always 0 unless the tool cannot run or `--app` names no
+/// single Application (2).
+fn waves(args: &WavesArgs) -> Result<i32> {
+    use report::waves::{self, Lookup};
+    let color = args.format == WavesFormat::Table && use_color(args.color, args.output.is_some());
+    let (result, text) = lint_then(&args.lint_args(), |repo, model, _| {
+        match waves::find_app(model, &args.app) {
+            Lookup::Found(a) => {
+                let plan = waves::build(model, repo, a);
+                Ok(match args.format {
+                    WavesFormat::Table => waves::table(&plan, color),
+                    WavesFormat::Json => waves::json(&plan),
+                    WavesFormat::Mermaid => waves::mermaid(&plan),
+                })
+            }
+            Lookup::Unknown(m) | Lookup::Ambiguous(m) => Err(m),
+        }
+    })?;
+    let text = text.map_err(anyhow::Error::msg)?;
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,

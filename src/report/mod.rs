@@ -7,6 +7,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 pub mod tree;
+pub mod waves;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::catalogue::Catalogue;
