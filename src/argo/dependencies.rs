@@ -10,7 +10,94 @@
 //! field and never a panic: the API server would reject such an object, and other rules
 //! report it.
 
+use crate::load::yaml::Node;
 use serde_json::Value as Json;
+
+/// Read access to a JSON-like document, so the same extraction runs on `serde_json`
+/// values and on the YAML span tree (which spares converting every object to JSON). Both
+/// read a mapping key as Kubernetes does (the last duplicate wins) and a value as a string
+/// only when it is one.
+pub trait Doc: Sized {
+    /// The value of a mapping key (`None` when this is not a mapping).
+    fn field(&self, key: &str) -> Option<&Self>;
+    /// The value when it is a string.
+    fn text(&self) -> Option<&str>;
+    /// The items of a sequence (none when this is not one).
+    fn list(&self) -> &[Self];
+    fn is_true(&self) -> bool;
+    fn is_null(&self) -> bool;
+    fn is_mapping(&self) -> bool;
+    /// The entries of a mapping, keys as JSON object keys, later duplicates winning.
+    fn pairs(&self) -> Vec<(String, &Self)>;
+}
+
+impl Doc for Json {
+    fn field(&self, key: &str) -> Option<&Self> {
+        self.get(key)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn list(&self) -> &[Self] {
+        self.as_array().map_or(&[], Vec::as_slice)
+    }
+    fn is_true(&self) -> bool {
+        *self == Json::Bool(true)
+    }
+    fn is_null(&self) -> bool {
+        Json::is_null(self)
+    }
+    fn is_mapping(&self) -> bool {
+        self.is_object()
+    }
+    fn pairs(&self) -> Vec<(String, &Self)> {
+        self.as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v)).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Doc for Node {
+    fn field(&self, key: &str) -> Option<&Self> {
+        self.get(key)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn list(&self) -> &[Self] {
+        self.items()
+    }
+    fn is_true(&self) -> bool {
+        self.as_bool() == Some(true)
+    }
+    fn is_null(&self) -> bool {
+        Node::is_null(self)
+    }
+    fn is_mapping(&self) -> bool {
+        self.is_map()
+    }
+    fn pairs(&self) -> Vec<(String, &Self)> {
+        let mut out: Vec<(String, &Self)> = Vec::new();
+        for e in self.entries() {
+            let Some(k) = e.key.key_string() else {
+                continue;
+            };
+            match out.iter_mut().find(|(have, _)| *have == k) {
+                Some(slot) => slot.1 = &e.value,
+                None => out.push((k, &e.value)),
+            }
+        }
+        out
+    }
+}
+
+/// Follows a pointer made of mapping keys only (`/spec/template`; `""` is the document).
+fn walk<'d, D: Doc>(doc: &'d D, pointer: &str) -> Option<&'d D> {
+    pointer
+        .split('/')
+        .skip(1)
+        .try_fold(doc, |d, key| d.field(key))
+}
 
 /// What kind of reference an object makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -154,7 +241,12 @@ impl Selector {
     /// Whether a set of labels (a JSON object of strings; anything else is no labels)
     /// satisfies the selector, as `metav1.LabelSelectorAsSelector` evaluates it.
     pub fn matches(&self, labels: Option<&Json>) -> bool {
-        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Json::as_str);
+        self.matches_doc(labels)
+    }
+
+    /// [`Selector::matches`] on any document (the YAML span tree of a Pod template).
+    pub fn matches_doc<D: Doc>(&self, labels: Option<&D>) -> bool {
+        let get = |k: &str| labels.and_then(|l| l.field(k)).and_then(Doc::text);
         self.match_labels
             .iter()
             .all(|(k, v)| get(k) == Some(v.as_str()))
@@ -223,28 +315,65 @@ pub fn pod_template(group: &str, kind: &str) -> Option<&'static str> {
 }
 
 /// The labels of the Pods an object runs (its Pod template's labels), for selectors.
-pub fn pod_labels(obj: &Json) -> Option<&Json> {
+pub fn pod_labels<D: Doc>(obj: &D) -> Option<&D> {
     let (group, kind) = group_kind(obj)?;
     let t = pod_template(group, kind)?;
-    obj.pointer(&format!("{t}/metadata/labels"))
+    walk(obj, t)?.field("metadata")?.field("labels")
 }
 
 /// The object's API group and kind, when both are strings.
-fn group_kind(obj: &Json) -> Option<(&str, &str)> {
-    let api_version = obj.get("apiVersion")?.as_str()?;
-    let kind = obj.get("kind")?.as_str()?;
+fn group_kind<D: Doc>(obj: &D) -> Option<(&str, &str)> {
+    let api_version = obj.field("apiVersion")?.text()?;
+    let kind = obj.field("kind")?.text()?;
     let group = api_version.split_once('/').map_or("", |(g, _)| g);
     Some((group, kind))
 }
 
 /// Every dependency of one object, in field order.
 pub fn extract(obj: &Json) -> Vec<Dependency> {
+    extract_doc(obj)
+}
+
+/// [`extract`] on the YAML span tree of an object (no JSON conversion).
+pub fn extract_node(obj: &Node) -> Vec<Dependency> {
+    extract_doc(obj)
+}
+
+/// [`extract`] on any document.
+pub fn extract_doc<D: Doc>(obj: &D) -> Vec<Dependency> {
     let Some((group, kind)) = group_kind(obj) else {
         return Vec::new();
     };
-    let meta = obj.get("metadata");
-    let namespace = meta.and_then(|m| text(m, "namespace"));
-    let name = meta.and_then(|m| text(m, "name"));
+    let meta = obj.field("metadata");
+    let head = Head {
+        group,
+        kind,
+        namespace: meta.and_then(|m| text(m, "namespace")),
+        name: meta.and_then(|m| text(m, "name")),
+    };
+    extract_with(obj, &head)
+}
+
+/// What identifies an object, when the caller has already read it (a loaded object keeps
+/// these): its API group and kind, and its non-empty `metadata.namespace` and `.name`.
+#[derive(Clone, Copy, Debug)]
+pub struct Head<'a> {
+    pub group: &'a str,
+    pub kind: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// [`extract_doc`] with the object's identity given (not read again from `obj`).
+pub fn extract_with<D: Doc>(obj: &D, head: &Head<'_>) -> Vec<Dependency> {
+    let Head {
+        group,
+        kind,
+        namespace,
+        name,
+    } = *head;
+    let namespace = namespace.filter(|n| !n.is_empty());
+    let name = name.filter(|n| !n.is_empty());
     let mut cx = Cx {
         ns: namespace,
         out: Vec::new(),
@@ -279,12 +408,12 @@ pub fn extract(obj: &Json) -> Vec<Dependency> {
 
     if let Some(t) = pod_template(group, kind) {
         let base = format!("{t}/spec");
-        if let Some(spec) = obj.pointer(&base) {
+        if let Some(spec) = walk(obj, &base) {
             // The StatefulSet controller replaces template volumes named like a claim
             // template with the claim (`updateStorage`).
             let claims: Vec<&str> = if kind == "StatefulSet" {
-                items(obj.get("spec"), "volumeClaimTemplates")
-                    .filter_map(|(_, c)| c.get("metadata").and_then(|m| text(m, "name")))
+                items(obj.field("spec"), "volumeClaimTemplates")
+                    .filter_map(|(_, c)| c.field("metadata").and_then(|m| text(m, "name")))
                     .collect()
             } else {
                 Vec::new()
@@ -293,12 +422,12 @@ pub fn extract(obj: &Json) -> Vec<Dependency> {
         }
     }
 
-    let spec = obj.get("spec");
+    let spec = obj.field("spec");
     match (group, kind) {
         ("apps", "StatefulSet") => {
             for (i, c) in items(spec, "volumeClaimTemplates") {
                 cx.storage_class(
-                    c.get("spec"),
+                    c.field("spec"),
                     &format!("/spec/volumeClaimTemplates/{i}/spec"),
                 );
             }
@@ -313,15 +442,15 @@ pub fn extract(obj: &Json) -> Vec<Dependency> {
             cx.scale_target(spec, Some("apps/v1"), Some("Deployment"));
         }
         ("argoproj.io", "Rollout") => {
-            if let Some(r) = spec.and_then(|s| s.get("workloadRef")) {
+            if let Some(r) = spec.and_then(|s| s.field("workloadRef")) {
                 cx.typed_ref(r, "/spec/workloadRef", DepKind::WorkloadRef, None, None);
             }
         }
         ("policy", "PodDisruptionBudget") => {
             // policy/v1: an empty selector selects every Pod of the namespace;
             // policy/v1beta1: none. A missing or null selector selects none.
-            let v1beta1 = obj.get("apiVersion").and_then(Json::as_str) == Some("policy/v1beta1");
-            if let Some(sel) = spec.and_then(|s| s.get("selector"))
+            let v1beta1 = obj.field("apiVersion").and_then(Doc::text) == Some("policy/v1beta1");
+            if let Some(sel) = spec.and_then(|s| s.field("selector"))
                 && let Some((labels, exprs)) = label_selector(sel)
                 && !(v1beta1 && labels.is_empty() && exprs.is_empty())
             {
@@ -332,7 +461,7 @@ pub fn extract(obj: &Json) -> Vec<Dependency> {
             // A Service without a selector (or with an empty one) selects nothing: its
             // endpoints are managed by hand.
             if let Some(labels) = spec
-                .and_then(|s| s.get("selector"))
+                .and_then(|s| s.field("selector"))
                 .and_then(string_map)
                 .filter(|l| !l.is_empty())
             {
@@ -351,7 +480,7 @@ pub fn extract(obj: &Json) -> Vec<Dependency> {
             if let Some(n) = spec.and_then(|s| text(s, "secretName")) {
                 cx.produces(n, "/spec/secretName");
             }
-            if let Some(r) = spec.and_then(|s| s.get("issuerRef")) {
+            if let Some(r) = spec.and_then(|s| s.field("issuerRef")) {
                 cx.issuer(r);
             }
         }
@@ -367,21 +496,20 @@ struct Cx<'a> {
 }
 
 /// A non-empty string field.
-fn text<'a>(v: &'a Json, field: &str) -> Option<&'a str> {
-    v.get(field)?.as_str().filter(|s| !s.is_empty())
+fn text<'a, D: Doc>(v: &'a D, field: &str) -> Option<&'a str> {
+    v.field(field)?.text().filter(|s| !s.is_empty())
 }
 
 /// The items of an array field with their positions (nothing when it is not an array).
-fn items<'a>(v: Option<&'a Json>, field: &str) -> impl Iterator<Item = (usize, &'a Json)> {
-    v.and_then(|v| v.get(field))
-        .and_then(Json::as_array)
-        .map_or(&[][..], Vec::as_slice)
+fn items<'a, D: Doc>(v: Option<&'a D>, field: &str) -> impl Iterator<Item = (usize, &'a D)> {
+    v.and_then(|v| v.field(field))
+        .map_or(&[][..], D::list)
         .iter()
         .enumerate()
 }
 
-fn is_true(v: &Json, field: &str) -> bool {
-    v.get(field) == Some(&Json::Bool(true))
+fn is_true<D: Doc>(v: &D, field: &str) -> bool {
+    v.field(field).is_some_and(Doc::is_true)
 }
 
 fn key(group: &str, kind: &str, namespace: Ns, name: &str) -> Key {
@@ -394,13 +522,16 @@ fn key(group: &str, kind: &str, namespace: Ns, name: &str) -> Key {
 }
 
 /// A JSON object of strings (`matchLabels`, a Service selector); `None` when malformed.
-fn string_map(v: &Json) -> Option<Vec<(String, String)>> {
+fn string_map<D: Doc>(v: &D) -> Option<Vec<(String, String)>> {
     if v.is_null() {
         return Some(Vec::new());
     }
-    v.as_object()?
-        .iter()
-        .map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+    if !v.is_mapping() {
+        return None;
+    }
+    v.pairs()
+        .into_iter()
+        .map(|(k, v)| Some((k, v.text()?.to_owned())))
         .collect()
 }
 
@@ -408,39 +539,39 @@ fn string_map(v: &Json) -> Option<Vec<(String, String)>> {
 type SelectorParts = (Vec<(String, String)>, Vec<Requirement>);
 
 /// A `metav1.LabelSelector`; `None` when malformed (the API server would reject it).
-fn label_selector(v: &Json) -> Option<SelectorParts> {
-    if !v.is_object() {
+fn label_selector<D: Doc>(v: &D) -> Option<SelectorParts> {
+    if !v.is_mapping() {
         return None;
     }
-    let labels = match v.get("matchLabels") {
+    let labels = match v.field("matchLabels") {
         Some(m) => string_map(m)?,
         None => Vec::new(),
     };
     let mut exprs = Vec::new();
-    match v.get("matchExpressions") {
-        None | Some(Json::Null) => {}
-        Some(Json::Array(list)) => {
-            for e in list {
-                let key = text(e, "key")?.to_owned();
-                let op = match e.get("operator")?.as_str()? {
-                    "In" => Op::In,
-                    "NotIn" => Op::NotIn,
-                    "Exists" => Op::Exists,
-                    "DoesNotExist" => Op::DoesNotExist,
-                    _ => return None,
-                };
-                let values = match e.get("values") {
-                    None | Some(Json::Null) => Vec::new(),
-                    Some(Json::Array(vs)) => vs
-                        .iter()
-                        .map(|v| v.as_str().map(str::to_owned))
-                        .collect::<Option<Vec<_>>>()?,
-                    Some(_) => return None,
-                };
-                exprs.push(Requirement { key, op, values });
-            }
+    if let Some(list) = v.field("matchExpressions").filter(|l| !l.is_null()) {
+        if list.is_mapping() || list.text().is_some() {
+            return None;
         }
-        Some(_) => return None,
+        for e in list.list() {
+            let key = text(e, "key")?.to_owned();
+            let op = match e.field("operator")?.text()? {
+                "In" => Op::In,
+                "NotIn" => Op::NotIn,
+                "Exists" => Op::Exists,
+                "DoesNotExist" => Op::DoesNotExist,
+                _ => return None,
+            };
+            let values = match e.field("values").filter(|v| !v.is_null()) {
+                None => Vec::new(),
+                Some(vs) if vs.is_mapping() || vs.text().is_some() => return None,
+                Some(vs) => vs
+                    .list()
+                    .iter()
+                    .map(|v| v.text().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()?,
+            };
+            exprs.push(Requirement { key, op, values });
+        }
     }
     Some((labels, exprs))
 }
@@ -473,7 +604,7 @@ impl Cx<'_> {
     fn core_local(
         &mut self,
         kind: &str,
-        holder: &Json,
+        holder: &impl Doc,
         field: &str,
         dep: DepKind,
         optional: bool,
@@ -487,18 +618,18 @@ impl Cx<'_> {
 
     /// A PodSpec at `base`. Volumes named in `skip_volumes` are replaced by the StatefulSet
     /// controller and are not references.
-    fn pod_spec(&mut self, spec: &Json, base: &str, skip_volumes: &[&str]) {
+    fn pod_spec<D: Doc>(&mut self, spec: &D, base: &str, skip_volumes: &[&str]) {
         for list in ["initContainers", "containers", "ephemeralContainers"] {
             for (i, c) in items(Some(spec), list) {
                 let at = format!("{base}/{list}/{i}");
                 for (j, e) in items(Some(c), "env") {
-                    let Some(vf) = e.get("valueFrom") else {
+                    let Some(vf) = e.field("valueFrom") else {
                         continue;
                     };
                     for (field, kind) in
                         [("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")]
                     {
-                        if let Some(r) = vf.get(field) {
+                        if let Some(r) = vf.field(field) {
                             let p = format!("{at}/env/{j}/valueFrom/{field}");
                             let optional = is_true(r, "optional");
                             self.core_local(kind, r, "name", DepKind::EnvValueFrom, optional, &p);
@@ -507,7 +638,7 @@ impl Cx<'_> {
                 }
                 for (j, e) in items(Some(c), "envFrom") {
                     for (field, kind) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
-                        if let Some(r) = e.get(field) {
+                        if let Some(r) = e.field(field) {
                             let p = format!("{at}/envFrom/{j}/{field}");
                             let optional = is_true(r, "optional");
                             self.core_local(kind, r, "name", DepKind::EnvFrom, optional, &p);
@@ -567,18 +698,18 @@ impl Cx<'_> {
         }
     }
 
-    fn volume(&mut self, v: &Json, at: &str) {
-        if let Some(cm) = v.get("configMap") {
+    fn volume<D: Doc>(&mut self, v: &D, at: &str) {
+        if let Some(cm) = v.field("configMap") {
             let optional = is_true(cm, "optional");
             let p = format!("{at}/configMap");
             self.core_local("ConfigMap", cm, "name", DepKind::Volume, optional, &p);
         }
-        if let Some(s) = v.get("secret") {
+        if let Some(s) = v.field("secret") {
             let optional = is_true(s, "optional");
             let p = format!("{at}/secret");
             self.core_local("Secret", s, "secretName", DepKind::Volume, optional, &p);
         }
-        if let Some(c) = v.get("persistentVolumeClaim") {
+        if let Some(c) = v.field("persistentVolumeClaim") {
             let p = format!("{at}/persistentVolumeClaim");
             self.core_local(
                 "PersistentVolumeClaim",
@@ -589,24 +720,24 @@ impl Cx<'_> {
                 &p,
             );
         }
-        let sources = v.get("projected");
+        let sources = v.field("projected");
         for (k, src) in items(sources, "sources") {
             for (field, kind) in [("configMap", "ConfigMap"), ("secret", "Secret")] {
-                if let Some(r) = src.get(field) {
+                if let Some(r) = src.field(field) {
                     let p = format!("{at}/projected/sources/{k}/{field}");
                     let optional = is_true(r, "optional");
                     self.core_local(kind, r, "name", DepKind::ProjectedVolume, optional, &p);
                 }
             }
         }
-        if let Some(csi) = v.get("csi") {
-            if let Some(r) = csi.get("nodePublishSecretRef") {
+        if let Some(csi) = v.field("csi") {
+            if let Some(r) = csi.field("nodePublishSecretRef") {
                 let p = format!("{at}/csi/nodePublishSecretRef");
                 self.core_local("Secret", r, "name", DepKind::VolumeSecret, false, &p);
             }
-            if csi.get("driver").and_then(Json::as_str) == Some(SECRETS_STORE_DRIVER)
+            if csi.field("driver").and_then(Doc::text) == Some(SECRETS_STORE_DRIVER)
                 && let Some(name) = csi
-                    .get("volumeAttributes")
+                    .field("volumeAttributes")
                     .and_then(|a| text(a, "secretProviderClass"))
             {
                 let target = Ref::Object(key(
@@ -623,7 +754,7 @@ impl Cx<'_> {
                 );
             }
         }
-        if let Some(a) = v.get("azureFile") {
+        if let Some(a) = v.field("azureFile") {
             let p = format!("{at}/azureFile");
             self.core_local("Secret", a, "secretName", DepKind::VolumeSecret, false, &p);
         }
@@ -635,7 +766,7 @@ impl Cx<'_> {
             "scaleIO",
             "storageos",
         ] {
-            if let Some(r) = v.get(plugin).and_then(|p| p.get("secretRef")) {
+            if let Some(r) = v.field(plugin).and_then(|p| p.field("secretRef")) {
                 let p = format!("{at}/{plugin}/secretRef");
                 self.core_local("Secret", r, "name", DepKind::VolumeSecret, false, &p);
             }
@@ -643,7 +774,7 @@ impl Cx<'_> {
     }
 
     /// `storageClassName` of a PersistentVolumeClaimSpec at `at` (`""` means no class).
-    fn storage_class(&mut self, spec: Option<&Json>, at: &str) {
+    fn storage_class<D: Doc>(&mut self, spec: Option<&D>, at: &str) {
         if let Some(name) = spec.and_then(|s| text(s, "storageClassName")) {
             let target = Ref::Object(key("storage.k8s.io", "StorageClass", Ns::Cluster, name));
             self.push(
@@ -656,24 +787,24 @@ impl Cx<'_> {
     }
 
     /// RoleBinding / ClusterRoleBinding: `roleRef` and ServiceAccount subjects.
-    fn binding(&mut self, obj: &Json, namespaced: bool) {
-        if let Some(r) = obj.get("roleRef")
+    fn binding<D: Doc>(&mut self, obj: &D, namespaced: bool) {
+        if let Some(r) = obj.field("roleRef")
             && let Some(name) = text(r, "name")
         {
-            let group = r.get("apiGroup").and_then(Json::as_str).unwrap_or("");
-            let ns = match r.get("kind").and_then(Json::as_str) {
+            let group = r.field("apiGroup").and_then(Doc::text).unwrap_or("");
+            let ns = match r.field("kind").and_then(Doc::text) {
                 Some("Role") if namespaced => Some(self.local()),
                 Some("ClusterRole") => Some(Ns::Cluster),
                 // A ClusterRoleBinding cannot reference a Role; other kinds are invalid.
                 _ => None,
             };
-            if let (Some(ns), Some(kind)) = (ns, r.get("kind").and_then(Json::as_str)) {
+            if let (Some(ns), Some(kind)) = (ns, r.field("kind").and_then(Doc::text)) {
                 let target = Ref::Object(key(group, kind, ns, name));
                 self.push(target, DepKind::RoleRef, false, "/roleRef/name".to_owned());
             }
         }
         for (i, s) in items(Some(obj), "subjects") {
-            if s.get("kind").and_then(Json::as_str) != Some("ServiceAccount") {
+            if s.field("kind").and_then(Doc::text) != Some("ServiceAccount") {
                 continue;
             }
             let Some(name) = text(s, "name") else {
@@ -698,16 +829,16 @@ impl Cx<'_> {
 
     /// An Ingress of networking.k8s.io/v1 (`service.name`, `defaultBackend`) or of the
     /// v1beta1 versions (`serviceName`, `backend`).
-    fn ingress(&mut self, spec: Option<&Json>) {
+    fn ingress<D: Doc>(&mut self, spec: Option<&D>) {
         let Some(spec) = spec else { return };
         for field in ["defaultBackend", "backend"] {
-            if let Some(b) = spec.get(field) {
+            if let Some(b) = spec.field(field) {
                 self.backend(b, &format!("/spec/{field}"));
             }
         }
         for (i, rule) in items(Some(spec), "rules") {
-            for (j, path) in items(rule.get("http"), "paths") {
-                if let Some(b) = path.get("backend") {
+            for (j, path) in items(rule.field("http"), "paths") {
+                if let Some(b) = path.field("backend") {
                     self.backend(b, &format!("/spec/rules/{i}/http/paths/{j}/backend"));
                 }
             }
@@ -727,8 +858,8 @@ impl Cx<'_> {
         }
     }
 
-    fn backend(&mut self, b: &Json, at: &str) {
-        if let Some(s) = b.get("service") {
+    fn backend<D: Doc>(&mut self, b: &D, at: &str) {
+        if let Some(s) = b.field("service") {
             let p = format!("{at}/service");
             self.core_local("Service", s, "name", DepKind::IngressBackend, false, &p);
         }
@@ -741,10 +872,10 @@ impl Cx<'_> {
             at,
         );
         // `resource`: a TypedLocalObjectReference (`apiGroup` empty for the core group).
-        if let Some(r) = b.get("resource")
+        if let Some(r) = b.field("resource")
             && let (Some(kind), Some(name)) = (text(r, "kind"), text(r, "name"))
         {
-            let group = r.get("apiGroup").and_then(Json::as_str).unwrap_or("");
+            let group = r.field("apiGroup").and_then(Doc::text).unwrap_or("");
             let target = Ref::Object(key(group, kind, self.local(), name));
             self.push(
                 target,
@@ -757,11 +888,11 @@ impl Cx<'_> {
 
     fn scale_target(
         &mut self,
-        spec: Option<&Json>,
+        spec: Option<&impl Doc>,
         default_api_version: Option<&str>,
         default_kind: Option<&str>,
     ) {
-        if let Some(r) = spec.and_then(|s| s.get("scaleTargetRef")) {
+        if let Some(r) = spec.and_then(|s| s.field("scaleTargetRef")) {
             self.typed_ref(
                 r,
                 "/spec/scaleTargetRef",
@@ -775,7 +906,7 @@ impl Cx<'_> {
     /// A `{apiVersion, kind, name}` reference in the object's namespace.
     fn typed_ref(
         &mut self,
-        r: &Json,
+        r: &impl Doc,
         at: &str,
         dep: DepKind,
         default_api_version: Option<&str>,
@@ -805,25 +936,25 @@ impl Cx<'_> {
     }
 
     /// ExternalSecret (v1beta1 and v1): its stores and the Secret it creates.
-    fn external_secret(&mut self, spec: Option<&Json>, name: Option<&str>) {
+    fn external_secret<D: Doc>(&mut self, spec: Option<&D>, name: Option<&str>) {
         let Some(spec) = spec else { return };
-        if let Some(r) = spec.get("secretStoreRef") {
+        if let Some(r) = spec.field("secretStoreRef") {
             self.store(r, "/spec/secretStoreRef");
         }
         for list in ["data", "dataFrom"] {
             for (i, d) in items(Some(spec), list) {
-                if let Some(r) = d.get("sourceRef").and_then(|s| s.get("storeRef")) {
+                if let Some(r) = d.field("sourceRef").and_then(|s| s.field("storeRef")) {
                     self.store(r, &format!("/spec/{list}/{i}/sourceRef/storeRef"));
                 }
             }
         }
         // `Merge` fills an existing Secret and `None` writes none: only `Owner` (the
         // default) and `Orphan` create one.
-        let target = spec.get("target");
-        let policy = target.and_then(|t| t.get("creationPolicy"));
-        let creates = match policy {
-            None | Some(Json::Null) => true,
-            Some(p) => matches!(p.as_str(), Some("Owner" | "Orphan" | "")),
+        let target = spec.field("target");
+        let policy = target.and_then(|t| t.field("creationPolicy"));
+        let creates = match policy.filter(|p| !p.is_null()) {
+            None => true,
+            Some(p) => matches!(p.text(), Some("Owner" | "Orphan" | "")),
         };
         if !creates {
             return;
@@ -838,7 +969,7 @@ impl Cx<'_> {
         }
     }
 
-    fn store(&mut self, r: &Json, at: &str) {
+    fn store<D: Doc>(&mut self, r: &D, at: &str) {
         let Some(name) = text(r, "name") else { return };
         let (kind, ns) = match text(r, "kind") {
             None | Some("SecretStore") => ("SecretStore", self.local()),
@@ -851,7 +982,7 @@ impl Cx<'_> {
 
     /// cert-manager `issuerRef` (kind defaults to Issuer, group to cert-manager.io). Issuers
     /// of other groups (external issuers) are left out: their scope is unknown.
-    fn issuer(&mut self, r: &Json) {
+    fn issuer<D: Doc>(&mut self, r: &D) {
         let Some(name) = text(r, "name") else { return };
         let group = text(r, "group").unwrap_or("cert-manager.io");
         if group != "cert-manager.io" {
@@ -925,8 +1056,17 @@ mod tests {
     }
 
     /// The dependencies of an object, without the Namespace one (tested separately).
+    /// Extraction from JSON and from the span tree must agree.
     fn deps(yaml: &str) -> Vec<String> {
-        extract(&json(yaml))
+        let root = crate::load::yaml::parse(yaml)
+            .documents
+            .into_iter()
+            .next()
+            .expect("a document")
+            .root;
+        let from_json = extract(&root.to_json());
+        assert_eq!(extract_node(&root), from_json, "{yaml}");
+        from_json
             .iter()
             .filter(|d| d.kind != DepKind::Namespace)
             .map(show)
@@ -1060,6 +1200,11 @@ mod tests {
                 &[],
             ),
             ("  serviceAccountName: 5\n  priorityClassName: {}\n", &[]),
+            // A repeated key: the last one wins, as in the JSON Kubernetes reads.
+            (
+                "  serviceAccountName: first\n  serviceAccountName: last\n",
+                &["ServiceAccount /ServiceAccount team last @/spec/serviceAccountName"],
+            ),
         ];
         for (spec, want) in cases {
             assert_eq!(deps(&pod(spec)), *want, "{spec}");
@@ -1476,6 +1621,13 @@ mod tests {
         assert!(!sel(&[], vec![req("zone", Op::Exists, &[])]).matches(l));
         assert!(sel(&[], vec![req("zone", Op::DoesNotExist, &[])]).matches(l));
         assert!(!sel(&[], vec![req("app", Op::DoesNotExist, &[])]).matches(l));
+        let node = crate::load::yaml::parse("{app: web, tier: front, app: api}\n")
+            .documents
+            .remove(0)
+            .root;
+        // The last duplicate key wins, as in the JSON Kubernetes reads.
+        assert!(sel(&[("app", "api")], vec![]).matches_doc(Some(&node)));
+        assert!(!sel(&[("app", "web")], vec![]).matches_doc(Some(&node)));
         // Non-string label values are not labels.
         let odd = json("{app: 5}");
         assert!(!sel(&[("app", "5")], vec![]).matches(Some(&odd)));

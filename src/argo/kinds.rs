@@ -126,7 +126,8 @@ const WELL_KNOWN_CUSTOM: &[(&str, &str, bool)] = &[
 /// `Some(true)` for a namespaced kind, `Some(false)` for a cluster-scoped one, `None`
 /// when the scope is not known without the cluster's API discovery.
 pub fn builtin_namespaced(group: &str, kind: &str) -> Option<bool> {
-    if CLUSTER_SCOPED.contains(&(group, kind)) {
+    // Kinds first: they differ far more often than groups (many are core).
+    if CLUSTER_SCOPED.iter().any(|&(g, k)| k == kind && g == group) {
         return Some(false);
     }
     if BUILTIN_GROUPS.contains(&group) {
