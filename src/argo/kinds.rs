@@ -80,6 +80,21 @@ const BUILTIN_GROUPS: &[&str] = &[
     "storagemigration.k8s.io",
 ];
 
+/// API groups Kubernetes serves itself (no CustomResourceDefinition behind them): the
+/// groups above, the review-only groups and the removed `extensions`.
+const OTHER_BUILTIN_GROUPS: &[&str] = &[
+    "apiserver.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "extensions",
+    "internal.apiserver.k8s.io",
+];
+
+/// Whether Kubernetes itself serves an API group, so that its objects need no CRD.
+pub fn is_builtin_group(group: &str) -> bool {
+    BUILTIN_GROUPS.contains(&group) || OTHER_BUILTIN_GROUPS.contains(&group)
+}
+
 /// Custom kinds whose scope is well known (their CRDs are usually installed by a chart
 /// outside the repository).
 const WELL_KNOWN_CUSTOM: &[(&str, &str, bool)] = &[
@@ -111,7 +126,8 @@ const WELL_KNOWN_CUSTOM: &[(&str, &str, bool)] = &[
 /// `Some(true)` for a namespaced kind, `Some(false)` for a cluster-scoped one, `None`
 /// when the scope is not known without the cluster's API discovery.
 pub fn builtin_namespaced(group: &str, kind: &str) -> Option<bool> {
-    if CLUSTER_SCOPED.contains(&(group, kind)) {
+    // Kinds first: they differ far more often than groups (many are core).
+    if CLUSTER_SCOPED.iter().any(|&(g, k)| k == kind && g == group) {
         return Some(false);
     }
     if BUILTIN_GROUPS.contains(&group) {
@@ -151,6 +167,29 @@ mod tests {
         ];
         for (g, k, want) in cases {
             assert_eq!(builtin_namespaced(g, k), want, "{g}/{k}");
+        }
+    }
+
+    #[test]
+    fn builtin_groups() {
+        for g in [
+            "",
+            "apps",
+            "batch",
+            "extensions",
+            "rbac.authorization.k8s.io",
+            "policy",
+        ] {
+            assert!(is_builtin_group(g), "{g}");
+        }
+        for g in [
+            "argoproj.io",
+            "cert-manager.io",
+            "gateway.networking.k8s.io",
+            "monitoring.coreos.com",
+            "Apps",
+        ] {
+            assert!(!is_builtin_group(g), "{g}");
         }
     }
 }

@@ -3,6 +3,7 @@
 //! file here changes.
 
 pub mod annotations;
+pub mod dependencies;
 pub mod duration;
 pub mod glob;
 pub mod hooks;

@@ -6,6 +6,7 @@ pub mod application;
 pub mod application_set;
 pub mod apps;
 pub mod cluster;
+pub mod deps;
 pub mod identity;
 mod object;
 pub mod rendered;
