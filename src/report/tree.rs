@@ -583,7 +583,7 @@ pub fn dot(tree: &Tree) -> String {
 
 /// Text inside a quoted Mermaid label: entity codes for the characters Mermaid or its
 /// HTML labels would interpret.
-fn mermaid_escape(s: &str) -> String {
+pub(crate) fn mermaid_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -834,23 +834,7 @@ pub fn json(w: &Waves) -> String {
 // ---------------------------------------------------------------------------------------
 // Mermaid
 
-/// Text inside a quoted Mermaid label.
-fn mermaid_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '&' => out.push_str("#amp;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '`' => out.push_str("#96;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::tree::mermaid_escape;
 
 /// A `flowchart LR` of phases (subgraphs, in order) holding their waves (subgraphs, in
 /// order) holding the steps; dependency edges, when known, go from the consumer to what
