@@ -18,6 +18,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// The rules that need the dependency index.
+const DEPENDENCY_RULES: [&str; 3] = ["SYN005", "SYN006", "SYN009"];
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -27,8 +30,14 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 /// One complete lint of `root` rendered to JSON, as `lint --format json` does it.
 fn lint_to_json(root: &Path, jobs: usize) -> String {
+    lint_to_json_ignoring(root, jobs, &[])
+}
+
+/// The same, with some rules switched off (`--ignore`).
+fn lint_to_json_ignoring(root: &Path, jobs: usize, ignore: &[&str]) -> String {
     let mut args = LintArgs::new(vec![root.to_path_buf()]);
     args.repo.jobs = Some(jobs);
+    args.repo.ignore = ignore.iter().map(|c| (*c).to_owned()).collect();
     let result = match lint_paths(&args) {
         Ok(r) => r,
         Err(e) => panic!("lint failed: {e:#}"),
@@ -96,6 +105,16 @@ fn main() {
                 |b, &jobs| b.iter(|| black_box(lint_to_json(dir.path(), jobs))),
             );
         }
+        // What dependency extraction, resolution and the ordering rules cost: the same
+        // lint without the three rules that use them (the dependency index is built only
+        // when one of them runs).
+        group.bench_function(
+            BenchmarkId::new(
+                format!("{}-files", stats.files),
+                "jobs=2,no-dependency-rules",
+            ),
+            |b| b.iter(|| black_box(lint_to_json_ignoring(dir.path(), 2, &DEPENDENCY_RULES))),
+        );
         group.finish();
     }
     c.final_summary();

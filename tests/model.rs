@@ -514,3 +514,42 @@ fn multi_source_renders_each_source() {
         Some(root_canon)
     );
 }
+
+/// The sync-order example: the PreSync migration of `orders` reads a Secret that an
+/// ExternalSecret of the Sync phase creates (SYN006, pointing at the reference and naming
+/// the ExternalSecret); `billing`, its corrected form, is silent.
+#[test]
+fn the_migrations_example_reports_the_presync_hook_only() {
+    let dir = Path::new("testdata/repos/migrations");
+    let found = findings(dir, &["."]);
+    assert_eq!(
+        found,
+        vec![(
+            "services/orders/migrate.yaml".to_owned(),
+            20,
+            "SYN006".to_owned()
+        )]
+    );
+    let out = kg()
+        .current_dir(dir)
+        .args(["lint", ".", "--format", "json"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let d = &v["diagnostics"][0];
+    let message = d["message"].as_str().unwrap_or("");
+    assert!(message.contains("PreSync hook"), "{message}");
+    assert!(
+        message.contains("ExternalSecret 'orders-db' creates in the Sync phase, wave -2"),
+        "{message}"
+    );
+    let related = d["related"].as_array().expect("related");
+    assert_eq!(related.len(), 1);
+    assert_eq!(related[0]["file"], "services/orders/externalsecret.yaml");
+    assert!(
+        related[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Sync phase, wave -2")
+    );
+}

@@ -9,10 +9,12 @@ pub mod suppress;
 
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
+use crate::model::deps::Deps;
 use crate::model::{Model, Object, Repo};
 use catalogue::Catalogue;
 use rayon::prelude::*;
 use select::Selection;
+use std::sync::OnceLock;
 
 /// What a rule sees.
 pub struct Ctx<'a> {
@@ -20,6 +22,25 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     /// The Argo CD view: identity, clusters, projects, Applications and their resources.
     pub model: &'a Model<'a>,
+    /// Dependencies between each Application's resources, built on first use.
+    deps: OnceLock<Deps>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(repo: &'a Repo, config: &'a Config, model: &'a Model<'a>) -> Ctx<'a> {
+        Ctx {
+            repo,
+            config,
+            model,
+            deps: OnceLock::new(),
+        }
+    }
+
+    /// The resolved dependencies of every Application (built once, by the first rule that
+    /// asks, so runs that select no dependency rule never pay for them).
+    pub fn deps(&self) -> &Deps {
+        self.deps.get_or_init(|| Deps::build(self.repo, self.model))
+    }
 }
 
 /// How a native rule runs.
@@ -54,11 +75,7 @@ pub fn run(
     natives: &[Native],
     stage: Vec<Diagnostic>,
 ) -> Outcome {
-    let cx = Ctx {
-        repo,
-        config,
-        model,
-    };
+    let cx = Ctx::new(repo, config, model);
     let object_rules: Vec<&Native> = natives
         .iter()
         .filter(|n| selection.is_enabled(n.code) && matches!(n.check, NativeCheck::Object(_)))

@@ -251,11 +251,7 @@ mod tests {
         let repo = crate::model::Repo::default();
         let config = crate::config::Config::default();
         let model = crate::model::Model::build(&repo, &config, Default::default());
-        let cx = Ctx {
-            repo: &repo,
-            config: &config,
-            model: &model,
-        };
+        let cx = Ctx::new(&repo, &config, &model);
         let mut out = Vec::new();
         check(&cx, &o, &mut out);
         out.iter()

@@ -137,7 +137,7 @@ fn split_key_override(group_kind: &str) -> Option<String> {
 /// Whether an argocd-cm of the repository defines a health check that applies to
 /// Applications: a non-empty `resource.customizations.health.<group_kind>` key, or an
 /// entry of the `resource.customizations` block with a non-empty `health.lua`.
-fn application_health_check(cx: &Ctx<'_>) -> bool {
+pub(crate) fn application_health_check(cx: &Ctx<'_>) -> bool {
     cx.repo
         .of_kind("", "ConfigMap")
         .filter(|c| c.name.as_deref() == Some("argocd-cm"))

@@ -22,6 +22,7 @@ mod project_spec;
 mod retry_backoff;
 mod secrets;
 mod source_refs;
+mod sync_deps;
 mod sync_option_annotations;
 mod sync_options;
 mod unknown_field;
@@ -182,12 +183,24 @@ pub static NATIVE: &[Native] = &[
         check: NativeCheck::Object(sync_option_annotations::check),
     },
     Native {
+        code: "SYN005",
+        check: NativeCheck::Repo(sync_deps::check_dependency_order),
+    },
+    Native {
+        code: "SYN006",
+        check: NativeCheck::Repo(sync_deps::check_hook_dependencies),
+    },
+    Native {
         code: "SYN007",
         check: NativeCheck::Object(hook_lifecycle::check_immutable_hook),
     },
     Native {
         code: "SYN008",
         check: NativeCheck::Object(hook_lifecycle::check_accumulating_hook),
+    },
+    Native {
+        code: "SYN009",
+        check: NativeCheck::Repo(sync_deps::check_crd_elsewhere),
     },
     Native {
         code: "SYN010",
