@@ -123,6 +123,63 @@ const WELL_KNOWN_CUSTOM: &[(&str, &str, bool)] = &[
     ("monitoring.coreos.com", "ServiceMonitor", true),
 ];
 
+/// Namespaced kinds of Kubernetes itself, by API group.
+const NAMESPACED: &[(&str, &str)] = &[
+    ("", "Binding"),
+    ("", "ConfigMap"),
+    ("", "Endpoints"),
+    ("", "Event"),
+    ("", "LimitRange"),
+    ("", "PersistentVolumeClaim"),
+    ("", "Pod"),
+    ("", "PodTemplate"),
+    ("", "ReplicationController"),
+    ("", "ResourceQuota"),
+    ("", "Secret"),
+    ("", "Service"),
+    ("", "ServiceAccount"),
+    ("apps", "ControllerRevision"),
+    ("apps", "DaemonSet"),
+    ("apps", "Deployment"),
+    ("apps", "ReplicaSet"),
+    ("apps", "StatefulSet"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
+    ("batch", "CronJob"),
+    ("batch", "Job"),
+    ("coordination.k8s.io", "Lease"),
+    ("discovery.k8s.io", "EndpointSlice"),
+    ("events.k8s.io", "Event"),
+    ("networking.k8s.io", "Ingress"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("policy", "PodDisruptionBudget"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("resource.k8s.io", "ResourceClaim"),
+    ("resource.k8s.io", "ResourceClaimTemplate"),
+    ("storage.k8s.io", "CSIStorageCapacity"),
+];
+
+/// The API groups that serve a well-known kind (a built-in Kubernetes kind or a custom
+/// kind of the table above), sorted; empty for a kind this table does not know. Most
+/// kinds live in one group; `Event` lives in two.
+pub fn well_known_groups(kind: &str) -> Vec<&'static str> {
+    let mut groups: Vec<&'static str> = CLUSTER_SCOPED
+        .iter()
+        .chain(NAMESPACED)
+        .filter(|(_, k)| *k == kind)
+        .map(|(g, _)| *g)
+        .chain(
+            WELL_KNOWN_CUSTOM
+                .iter()
+                .filter(|(_, k, _)| *k == kind)
+                .map(|(g, _, _)| *g),
+        )
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+}
+
 /// `Some(true)` for a namespaced kind, `Some(false)` for a cluster-scoped one, `None`
 /// when the scope is not known without the cluster's API discovery.
 pub fn builtin_namespaced(group: &str, kind: &str) -> Option<bool> {
@@ -142,6 +199,29 @@ pub fn builtin_namespaced(group: &str, kind: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_of_well_known_kinds() {
+        assert_eq!(
+            well_known_groups("MutatingWebhookConfiguration"),
+            ["admissionregistration.k8s.io"]
+        );
+        assert_eq!(well_known_groups("Deployment"), ["apps"]);
+        assert_eq!(well_known_groups("ConfigMap"), [""]);
+        assert_eq!(well_known_groups("Event"), ["", "events.k8s.io"]);
+        assert_eq!(well_known_groups("Rollout"), ["argoproj.io"]);
+        assert_eq!(well_known_groups("ScaledObject"), ["keda.sh"]);
+        assert!(well_known_groups("Widget").is_empty());
+        // Kinds are case-sensitive, as in Argo CD's rule matching.
+        assert!(well_known_groups("deployment").is_empty());
+    }
+
+    #[test]
+    fn namespaced_table_agrees_with_scopes() {
+        for (g, k) in NAMESPACED {
+            assert_eq!(builtin_namespaced(g, k), Some(true), "{g}/{k}");
+        }
+    }
 
     #[test]
     fn scopes() {

@@ -18,6 +18,7 @@ use crate::argo::sync_order::{
 use crate::load::yaml::Node;
 use crate::model::apps::{AppNode, Gap, Location};
 use crate::model::{Model, Object, Repo, Trace};
+use crate::rules::did_you_mean as suggest;
 use crate::source::Span;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
@@ -189,35 +190,6 @@ pub fn find_app(model: &Model<'_>, wanted: &str) -> Lookup {
             ))
         }
     }
-}
-
-/// The closest candidate: equal ignoring case, or within a third of the length in edits.
-fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(input)) {
-        return Some(c);
-    }
-    let limit = (input.chars().count() / 3).max(1);
-    let lower = input.to_lowercase();
-    candidates
-        .iter()
-        .map(|c| (levenshtein(&lower, &c.to_lowercase()), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 // ---------------------------------------------------------------------------------------
@@ -961,7 +933,6 @@ mod tests {
         assert_eq!(suggest("shp", &["shop", "billing"]), Some("shop"));
         assert_eq!(suggest("SHOP", &["shop"]), Some("shop"));
         assert_eq!(suggest("zzz", &["shop"]), None);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
     }
 
     fn step(phase: &'static str, wave: i64, kind: &str, name: &str) -> StepOut {

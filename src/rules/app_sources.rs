@@ -340,7 +340,7 @@ pub fn check_generate_paths(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>)
         return;
     };
     let Some(value) = node.as_str() else { return };
-    let raw = node.scalar_text().unwrap_or(value);
+    let raw = cx.repo.db.snippet(o.span(node));
     let root = &cx.model.identity.root;
     // An entry may name a path of another Git repository the Application uses: it is
     // compared with that repository's changes too, and that repository is not here.

@@ -15,6 +15,8 @@ use crate::engine::Ctx;
 use crate::model::Object;
 use crate::model::deps::{Edge, Target};
 use crate::source::Span;
+use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// A place in the sync: phase rank (PreSync -1, Sync 0, PostSync 1, SyncFail 2) and wave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -133,8 +135,33 @@ fn provider<'a>(cx: &'a Ctx<'_>, e: &Edge) -> Option<(&'a Object, Option<&'a Obj
 /// SYN005 and SYN006 over one Application's edges.
 fn check_order(cx: &Ctx<'_>, code: &str, out: &mut Vec<Diagnostic>) {
     let deps = cx.deps();
-    for (a, app) in cx.model.apps.iter().enumerate() {
-        for e in deps.of_app(a) {
+    let found: Vec<Vec<Diagnostic>> = cx
+        .model
+        .apps
+        .par_iter()
+        .enumerate()
+        .map(|(a, app)| {
+            let mut out = Vec::new();
+            check_app_order(cx, code, deps.of_app(a), app, &mut out);
+            out
+        })
+        .collect();
+    out.extend(found.into_iter().flatten());
+}
+
+/// SYN005 or SYN006 over the edges of one Application.
+fn check_app_order(
+    cx: &Ctx<'_>,
+    code: &str,
+    edges: &[Edge],
+    app: &crate::model::apps::AppNode<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Slots per object, computed once per Application (a workload has many references).
+    let mut cache: HashMap<usize, Vec<Slot>> = HashMap::new();
+    let mut slots_of = |i: usize, o: &Object| cache.entry(i).or_insert_with(|| slots(o)).clone();
+    {
+        for e in edges {
             if e.optional || e.informational || !blocking(e.kind) {
                 continue;
             }
@@ -144,8 +171,8 @@ fn check_order(cx: &Ctx<'_>, code: &str, out: &mut Vec<Diagnostic>) {
             let Some((dep, produced_by)) = provider(cx, e) else {
                 continue;
             };
-            let used = slots(consumer);
-            let provided = slots(dep);
+            let used = slots_of(e.from, consumer);
+            let provided = slots_of(provider_index(e), dep);
             if used.is_empty() || provided.is_empty() {
                 continue;
             }
@@ -220,6 +247,15 @@ fn check_order(cx: &Ctx<'_>, code: &str, out: &mut Vec<Diagnostic>) {
                     .with_object(Some(consumer.object_ref())),
             );
         }
+    }
+}
+
+/// The index of the object that provides an edge's target (for the slot cache).
+fn provider_index(e: &Edge) -> usize {
+    match e.to {
+        Target::Resource(j) => j,
+        Target::Produced { by } => by,
+        _ => usize::MAX,
     }
 }
 

@@ -1,21 +1,140 @@
 //! Small helpers shared by native rules.
 
-use crate::load::yaml::Node;
+use crate::load::yaml::{Node, Style};
 use crate::model::Object;
 use crate::source::Span;
 
 /// A span inside a scalar's value: `[start, end)` byte offsets relative to the value
-/// text, mapped into the file when the scalar is written on one line without escapes;
-/// otherwise the whole scalar.
-#[allow(dead_code, reason = "used by the hook and sync-option rules")]
+/// text, mapped onto the characters of the file that produce them (plain, single- and
+/// double-quoted scalars on one line, literal and folded block scalars); otherwise the
+/// whole scalar.
 pub fn sub_span(o: &Object, n: &Node, value: &str, start: usize, end: usize, raw: &str) -> Span {
-    if let Some(off) = raw.find(value)
-        && !value.contains('\n')
+    let style = n.scalar().map_or(Style::Plain, |s| s.style);
+    if let Some(map) = value_offsets(raw, style, value)
+        && let (Some(&a), Some(&b)) = (map.get(start), map.get(end.max(start)))
+        && a <= b
     {
-        let base = n.start as usize + off;
-        return Span::new(o.file, base + start, base + end);
+        let base = n.start as usize;
+        // An empty range still marks one character.
+        let b = if b == a { a + 1 } else { b };
+        return Span::new(
+            o.file,
+            base + a,
+            (base + b).min(n.end as usize).max(base + a),
+        );
     }
     o.span(n)
+}
+
+/// For each byte of `value` (and one past its end), the offset in `raw` (the scalar as
+/// written, from its first character) of the character that produces it. `None` when
+/// the scalar is written in a way this does not follow (multi-line flow scalars,
+/// explicit indentation indicators) or does not produce `value`.
+pub fn value_offsets(raw: &str, style: Style, value: &str) -> Option<Vec<usize>> {
+    let mut map: Vec<usize> = Vec::with_capacity(value.len() + 1);
+    match style {
+        Style::Plain => {
+            if raw.contains('\n') || !raw.starts_with(value) {
+                return None;
+            }
+            map.extend(0..=value.len());
+        }
+        Style::SingleQuoted => {
+            let body = raw.strip_prefix('\'')?;
+            if body.contains('\n') {
+                return None;
+            }
+            let bytes = body.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\'' if bytes.get(i + 1) == Some(&b'\'') => {
+                        map.push(1 + i);
+                        i += 2;
+                    }
+                    b'\'' => break,
+                    _ => {
+                        map.push(1 + i);
+                        i += 1;
+                    }
+                }
+            }
+            map.push(1 + i);
+        }
+        Style::DoubleQuoted => {
+            let body = raw.strip_prefix('"')?;
+            if body.contains('\n') {
+                return None;
+            }
+            let bytes = body.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'"' => break,
+                    b'\\' => {
+                        let esc = *bytes.get(i + 1)?;
+                        let len = match esc {
+                            b'x' => 4,
+                            b'u' => 6,
+                            b'U' => 10,
+                            _ => 2,
+                        };
+                        let produced = match esc {
+                            b'x' | b'u' | b'U' => {
+                                let hex = body.get(i + 2..i + len)?;
+                                let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                                c.len_utf8()
+                            }
+                            b'N' | b'_' => 2,
+                            b'L' | b'P' => 3,
+                            _ => 1,
+                        };
+                        map.extend(std::iter::repeat_n(1 + i, produced));
+                        i += len;
+                    }
+                    _ => {
+                        map.push(1 + i);
+                        i += 1;
+                    }
+                }
+            }
+            map.push(1 + i);
+        }
+        Style::Literal | Style::Folded => {
+            // Header line (`|`, `|-`, `>+`...), then lines indented by the first
+            // non-empty line's indentation.
+            let header_end = raw.find('\n')?;
+            let header = &raw[..header_end];
+            if header.chars().any(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let mut lines: Vec<(usize, &str)> = Vec::new();
+            let mut at = header_end + 1;
+            for line in raw[header_end + 1..].split('\n') {
+                lines.push((at, line));
+                at += line.len() + 1;
+            }
+            let indent = lines
+                .iter()
+                .find(|(_, l)| !l.trim().is_empty())
+                .map(|(_, l)| l.len() - l.trim_start_matches(' ').len())?;
+            for (off, line) in &lines {
+                let content = line.get(indent.min(line.len())..).unwrap_or("");
+                let first = off + indent.min(line.len());
+                map.extend((0..content.len()).map(|k| first + k));
+                // The line break (or the space that folds it).
+                map.push(first + content.len());
+            }
+            map.truncate(value.len());
+            map.push(map.last().map_or(0, |l| l + 1));
+        }
+    }
+    // The map must describe exactly the value: same length and the same characters
+    // where they are written literally.
+    if map.len() != value.len() + 1 {
+        return None;
+    }
+    Some(map)
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.
@@ -69,6 +188,64 @@ pub fn describe_non_string(n: &Node) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text of `raw` that produces `value[a..b]`.
+    fn produced(raw: &str, style: Style, value: &str, a: usize, b: usize) -> Option<String> {
+        let map = value_offsets(raw, style, value)?;
+        Some(raw[map[a]..map[b]].to_owned())
+    }
+
+    #[test]
+    fn offsets_of_each_scalar_style() {
+        // Plain: one to one.
+        assert_eq!(
+            produced("a.b[]", Style::Plain, "a.b[]", 1, 3).as_deref(),
+            Some(".b")
+        );
+        // Single-quoted: '' is one quote.
+        let v = r#"select(.n == 'x')"#;
+        let raw = r#"'select(.n == ''x'')'"#;
+        assert_eq!(
+            produced(raw, Style::SingleQuoted, v, 13, 14).as_deref(),
+            Some("''")
+        );
+        assert_eq!(
+            produced(raw, Style::SingleQuoted, v, 14, 15).as_deref(),
+            Some("x")
+        );
+        // Double-quoted: escapes take their whole text.
+        let v = "a\"b\tc";
+        let raw = r#""a\"b\tc""#;
+        assert_eq!(
+            produced(raw, Style::DoubleQuoted, v, 1, 2).as_deref(),
+            Some("\\\"")
+        );
+        assert_eq!(
+            produced(raw, Style::DoubleQuoted, v, 4, 5).as_deref(),
+            Some("c")
+        );
+        let v = "é!";
+        let raw = r#""\u00e9!""#;
+        assert_eq!(
+            produced(raw, Style::DoubleQuoted, v, 2, 3).as_deref(),
+            Some("!")
+        );
+        // Literal block: indentation skipped, lines mapped.
+        let raw = "|\n  .spec.a,\n  .spec.b\n";
+        let v = ".spec.a,\n.spec.b\n";
+        assert_eq!(
+            produced(raw, Style::Literal, v, 9, 16).as_deref(),
+            Some(".spec.b")
+        );
+        let raw = "|-\n    .x |\n    .y";
+        assert_eq!(
+            produced(raw, Style::Literal, ".x |\n.y", 5, 7).as_deref(),
+            Some(".y")
+        );
+        // Not described: a value the text does not produce, an explicit indentation.
+        assert_eq!(value_offsets("abc", Style::Plain, "abd"), None);
+        assert_eq!(value_offsets("|2\n  x\n", Style::Literal, "x\n"), None);
+    }
 
     #[test]
     fn suggestions() {
