@@ -378,3 +378,6 @@ fn failed(e: ExpandError, not_expanded: Vec<NotExpanded>) -> Expansion {
 pub fn escape_token(t: &str) -> String {
     t.replace('~', "~0").replace('/', "~1")
 }
+
+#[cfg(test)]
+mod tests;
