@@ -192,7 +192,7 @@ pub fn find_app(model: &Model<'_>, wanted: &str) -> Lookup {
 }
 
 /// The closest candidate: equal ignoring case, or within a third of the length in edits.
-fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(input)) {
         return Some(c);
     }

@@ -242,3 +242,53 @@ mod tests {
         );
     }
 }
+
+/// One ApplicationSet of the repository, expanded.
+#[derive(Debug, Clone)]
+pub struct RepoExpansion {
+    /// Index of the ApplicationSet in `Repo::objects`.
+    pub object: usize,
+    /// Its namespace (the control-plane namespace when it names none).
+    pub namespace: String,
+    pub name: String,
+    pub expansion: crate::argo::appset::Expansion,
+}
+
+/// Expands every ApplicationSet of the repository (rendered ones included), in file
+/// order, reading the checkout under `model.identity.root`.
+pub fn expand_repo(
+    repo: &Repo,
+    model: &Model<'_>,
+    go: &dyn crate::argo::appset::GoTemplates,
+) -> Vec<RepoExpansion> {
+    use rayon::prelude::*;
+    let sets = repo.indices_of_kind(crate::model::repo::ARGO_GROUP, "ApplicationSet");
+    if sets.is_empty() {
+        return Vec::new();
+    }
+    let tree = DiskTree::scan(&model.identity.root);
+    let clusters = cluster_entries(repo, model);
+    let identity = &model.identity;
+    let is_this_repo = |u: &str| identity.is_this_repo(u);
+    let env = crate::argo::appset::Env {
+        tree: &tree,
+        is_this_repo: &is_this_repo,
+        clusters: &clusters,
+        go,
+    };
+    sets.par_iter()
+        .map(|&i| {
+            let o = &repo.objects[i];
+            let namespace = o
+                .namespace
+                .clone()
+                .unwrap_or_else(|| model.control_plane.clone());
+            RepoExpansion {
+                object: i,
+                expansion: crate::argo::appset::expand(o.json(), &namespace, &env),
+                namespace,
+                name: o.name.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}

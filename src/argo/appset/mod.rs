@@ -86,10 +86,16 @@ pub trait GoTemplates: Sync {
     fn param_refs(&self, _src: &str) -> Vec<ParamRef> {
         Vec::new()
     }
+
+    /// Whether this is a real engine. When it is not, goTemplate ApplicationSets are
+    /// reported as not expanded instead of failing.
+    fn available(&self) -> bool {
+        true
+    }
 }
 
-/// A stand-in for builds without a Go template engine: every Go template fails with a
-/// message saying so.
+/// A stand-in until the Go template engine is wired in: goTemplate ApplicationSets are
+/// not expanded ([`expand`] names them in [`Expansion::not_expanded`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoGoEngine;
 
@@ -97,11 +103,17 @@ impl GoTemplates for NoGoEngine {
     fn render(&self, src: &str, _: &Value, _: &[String]) -> Result<String, TemplateIssue> {
         Err(TemplateIssue {
             range: 0..src.len(),
-            message: "the Go template engine is not available in this build, so goTemplate ApplicationSets are not expanded".to_owned(),
+            message: GO_ENGINE_MISSING.to_owned(),
             kind: IssueKind::Execute,
         })
     }
+
+    fn available(&self) -> bool {
+        false
+    }
 }
+
+const GO_ENGINE_MISSING: &str = "the Go template engine is not wired into this build yet";
 
 /// What the expansion needs besides the ApplicationSet.
 pub struct Env<'a> {
@@ -312,6 +324,16 @@ impl Expansion {
 pub fn expand(set: &Value, namespace: &str, env: &Env<'_>) -> Expansion {
     let spec = set.get("spec").cloned().unwrap_or(Value::Null);
     let cx = generators::Cx::new(&spec, env);
+    if cx.go_template && !env.go.available() {
+        return Expansion {
+            not_expanded: vec![NotExpanded {
+                generator: "/spec/goTemplate".to_owned(),
+                kind: "goTemplate".to_owned(),
+                reason: GO_ENGINE_MISSING.to_owned(),
+            }],
+            ..Expansion::default()
+        };
+    }
     let base = template::Tree::from_json(
         spec.get("template").unwrap_or(&Value::Null),
         "/spec/template",
