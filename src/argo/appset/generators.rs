@@ -17,6 +17,11 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+/// The most parameter sets one matrix may produce (and Applications one set may generate)
+/// before the expansion gives up on it: a matrix multiplies, and hostile input must not
+/// exhaust memory. Far above any real ApplicationSet.
+pub const MAX_PARAM_SETS: usize = 100_000;
+
 /// The expansion context of one ApplicationSet.
 pub struct Cx<'a> {
     pub go_template: bool,
@@ -947,6 +952,13 @@ fn matrix(cx: &Cx<'_>, body: &Value, gptr: &str, depth: usize) -> Result<Vec<Par
         let g1 = child_params(cx, &kids[1], &ptr1, Some(a), depth + 1).map_err(|f| {
             f.wrap("failed to get params for second generator in the matrix generator")
         })?;
+        if out.len().saturating_add(g1.len()) > MAX_PARAM_SETS {
+            return Err(Fail::External(vec![NotExpanded {
+                generator: gptr.to_owned(),
+                kind: "matrix".to_owned(),
+                reason: format!("it produces more than {MAX_PARAM_SETS} parameter sets"),
+            }]));
+        }
         for b in g1 {
             out.push(combine(cx, a, b, gptr)?);
         }

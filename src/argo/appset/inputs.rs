@@ -99,9 +99,8 @@ impl RepoTree for DiskTree {
     }
 
     fn read(&self, path: &str) -> Option<Vec<u8>> {
-        if !self.files.iter().any(|f| f == path) {
-            return None;
-        }
+        // Only files of the tree: a pattern never reads outside the checkout.
+        self.files.binary_search_by(|f| f.as_str().cmp(path)).ok()?;
         std::fs::read(self.root.join(path)).ok()
     }
 }

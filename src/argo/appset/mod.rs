@@ -174,7 +174,11 @@ pub enum Origin {
         /// `/spec/templatePatch`).
         pointer: String,
         part: Part,
-        /// The parameters the source string references.
+        /// For `templatePatch`: the byte range, in the patch text, of the node this value
+        /// came from (found by its path in the unrendered patch; `None` when the path
+        /// itself was templated). `None` for other parts, whose pointer is exact.
+        span: Option<Range<usize>>,
+        /// The parameters the source string (or the patch node) references.
         params: Vec<ParamRef>,
     },
     /// `metadata.namespace`, forced to the ApplicationSet's namespace; the pointer is the
@@ -191,7 +195,7 @@ pub enum Part {
     Template,
     /// A generator's own `template`.
     GeneratorTemplate,
-    /// `spec.templatePatch` (the whole patch text: `params` are those of the patch).
+    /// `spec.templatePatch` (see `span`).
     TemplatePatch,
 }
 
@@ -366,6 +370,17 @@ pub fn expand(set: &Value, namespace: &str, env: &Env<'_>) -> Expansion {
         };
         for r in results {
             let Some(tmpl) = r.template else { continue };
+            if out.apps.len().saturating_add(r.params.len()) > generators::MAX_PARAM_SETS {
+                out.not_expanded.push(NotExpanded {
+                    generator: r.generator,
+                    kind: "applications".to_owned(),
+                    reason: format!(
+                        "the set would generate more than {} Applications",
+                        generators::MAX_PARAM_SETS
+                    ),
+                });
+                continue;
+            }
             let temp_app = template::temp_application(&tmpl);
             for p in r.params {
                 let rendered = match template::render_app(&cx, &temp_app, &p, preserve) {

@@ -11,7 +11,7 @@
 use crate::argo::appset::generators::Cx;
 use crate::argo::appset::golang::quote;
 use crate::argo::appset::template::{TV, Tree};
-use crate::argo::appset::{ErrorKind, ExpandError, Origin, ParamSet, Part};
+use crate::argo::appset::{ErrorKind, ExpandError, Origin, ParamRef, ParamSet, Part};
 use serde_json::Value;
 
 const POINTER: &str = "/spec/templatePatch";
@@ -35,14 +35,10 @@ pub fn apply(cx: &Cx<'_>, app: Tree, text: &str, params: &ParamSet) -> Result<Tr
             ),
         )
     })?;
-    let origin = Origin::Template {
-        pointer: POINTER.to_owned(),
-        part: Part::TemplatePatch,
-        params: refs,
-    };
+    let source = Source::new(text, refs);
     let project = app.get("spec").and_then(|s| s.get("project")).cloned();
     let mut out = match &patch {
-        Value::Object(_) => strategic_merge(&app, &patch, &origin, &mut Vec::new()),
+        Value::Object(_) => strategic_merge(&app, &patch, &source, &mut Vec::new()),
         _ => app,
     };
     // `finalApp.Spec.Project = app.Spec.Project`, also when the patch removed `spec`.
@@ -133,36 +129,97 @@ fn check_application_shape(patch: &Value) -> Result<(), String> {
     }
 }
 
-fn from_patch(v: &Value, origin: &Origin) -> Tree {
-    let v = match v {
+/// The unrendered patch text, to find where in it a patched value was written.
+struct Source {
+    root: Option<crate::load::yaml::Node>,
+    refs: Vec<ParamRef>,
+}
+
+impl Source {
+    fn new(text: &str, refs: Vec<ParamRef>) -> Source {
+        let parsed = crate::load::yaml::parse(text);
+        Source {
+            root: parsed.documents.into_iter().next().map(|d| d.root),
+            refs,
+        }
+    }
+
+    /// The origin of the patch value at `path`: the span of the node with that path in
+    /// the unrendered patch and the parameters referenced there, or the whole patch's.
+    fn origin(&self, path: &[String]) -> Origin {
+        let node = self.root.as_ref().and_then(|r| {
+            path.iter().try_fold(r, |n, k| match &n.value {
+                crate::load::yaml::Value::Seq(items) => {
+                    k.parse::<usize>().ok().and_then(|i| items.get(i))
+                }
+                _ => n.get(k),
+            })
+        });
+        let span = node.map(|n| n.start as usize..n.end as usize);
+        let params = match &span {
+            Some(r) => self
+                .refs
+                .iter()
+                .filter(|p| p.range.start >= r.start && p.range.end <= r.end)
+                .cloned()
+                .collect(),
+            None => self.refs.clone(),
+        };
+        Origin::Template {
+            pointer: POINTER.to_owned(),
+            part: Part::TemplatePatch,
+            span,
+            params,
+        }
+    }
+}
+
+fn from_patch(v: &Value, source: &Source, path: &mut Vec<String>) -> Tree {
+    let v2 = match v {
         Value::Null => TV::Null,
         Value::Bool(b) => TV::Bool(*b),
         Value::Number(n) => TV::Num(n.clone()),
         Value::String(s) => TV::Str(s.clone()),
-        Value::Array(items) => TV::Arr(items.iter().map(|x| from_patch(x, origin)).collect()),
+        Value::Array(items) => TV::Arr(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    path.push(i.to_string());
+                    let t = from_patch(x, source, path);
+                    path.pop();
+                    t
+                })
+                .collect(),
+        ),
         Value::Object(m) => TV::Obj(
             m.iter()
                 .filter(|(k, _)| !k.starts_with('$'))
-                .map(|(k, x)| (k.clone(), from_patch(x, origin)))
+                .map(|(k, x)| {
+                    path.push(k.clone());
+                    let t = from_patch(x, source, path);
+                    path.pop();
+                    (k.clone(), t)
+                })
                 .collect(),
         ),
     };
-    Tree::new(v, Some(origin.clone()))
+    Tree::new(v2, Some(source.origin(path)))
 }
 
 /// Strategic merge of the patch object `patch` onto `orig` (at `path`).
-fn strategic_merge(orig: &Tree, patch: &Value, origin: &Origin, path: &mut Vec<String>) -> Tree {
+fn strategic_merge(orig: &Tree, patch: &Value, source: &Source, path: &mut Vec<String>) -> Tree {
     let Value::Object(pm) = patch else {
-        return from_patch(patch, origin);
+        return from_patch(patch, source, path);
     };
     match pm.get("$patch").and_then(Value::as_str) {
-        Some("replace") => return from_patch(patch, origin),
-        Some("delete") => return Tree::new(TV::Null, Some(origin.clone())),
+        Some("replace") => return from_patch(patch, source, path),
+        Some("delete") => return Tree::new(TV::Null, Some(source.origin(path))),
         _ => {}
     }
     let mut out = match &orig.v {
         TV::Obj(_) => orig.clone(),
-        _ => Tree::new(TV::Obj(Vec::new()), Some(origin.clone())),
+        _ => Tree::new(TV::Obj(Vec::new()), Some(source.origin(path))),
     };
     for (k, pv) in pm {
         if k.starts_with('$') {
@@ -175,7 +232,7 @@ fn strategic_merge(orig: &Tree, patch: &Value, origin: &Origin, path: &mut Vec<S
                 out.remove(k);
             }
             (Value::Object(po), Some(cur)) if matches!(cur.v, TV::Obj(_)) => {
-                let merged = strategic_merge(&cur, pv, origin, path);
+                let merged = strategic_merge(&cur, pv, source, path);
                 if po.get("$patch").and_then(Value::as_str) == Some("delete") {
                     out.remove(k);
                 } else {
@@ -192,14 +249,16 @@ fn strategic_merge(orig: &Tree, patch: &Value, origin: &Origin, path: &mut Vec<S
                     TV::Arr(l) => l,
                     _ => Vec::new(),
                 };
-                for item in items {
+                for (i, item) in items.iter().enumerate() {
                     if !list.iter().any(|x| x.to_json() == *item) {
-                        list.push(from_patch(item, origin));
+                        path.push(i.to_string());
+                        list.push(from_patch(item, source, path));
+                        path.pop();
                     }
                 }
                 out.set(k, Tree::new(TV::Arr(list), cur.origin.clone()));
             }
-            (_, _) => out.set(k, strategic_value(pv, origin, path)),
+            (_, _) => out.set(k, strategic_value(pv, source, path)),
         }
         path.pop();
     }
@@ -207,12 +266,12 @@ fn strategic_merge(orig: &Tree, patch: &Value, origin: &Origin, path: &mut Vec<S
 }
 
 /// A patch value set where the original has none: directives are applied to nothing.
-fn strategic_value(pv: &Value, origin: &Origin, path: &mut Vec<String>) -> Tree {
+fn strategic_value(pv: &Value, source: &Source, path: &mut Vec<String>) -> Tree {
     match pv {
         Value::Object(_) => {
-            strategic_merge(&Tree::new(TV::Obj(Vec::new()), None), pv, origin, path)
+            strategic_merge(&Tree::new(TV::Obj(Vec::new()), None), pv, source, path)
         }
-        other => from_patch(other, origin),
+        other => from_patch(other, source, path),
     }
 }
 
@@ -225,17 +284,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn origin() -> Origin {
-        Origin::Template {
-            pointer: POINTER.to_owned(),
-            part: Part::TemplatePatch,
-            params: Vec::new(),
-        }
-    }
-
     fn merge(orig: Value, patch: Value) -> Value {
         let t = Tree::from_json(&orig, "/spec/template", Part::Template);
-        strategic_merge(&t, &patch, &origin(), &mut Vec::new()).to_json()
+        let source = Source::new("", Vec::new());
+        strategic_merge(&t, &patch, &source, &mut Vec::new()).to_json()
     }
 
     #[test]

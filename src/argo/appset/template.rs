@@ -43,6 +43,7 @@ impl Tree {
         let origin = Some(Origin::Template {
             pointer: pointer.to_owned(),
             part,
+            span: None,
             params: Vec::new(),
         });
         let v = match v {
@@ -314,9 +315,15 @@ fn template_pointer(t: &Tree) -> String {
 
 fn with_params(origin: Option<Origin>, refs: Vec<crate::argo::appset::ParamRef>) -> Option<Origin> {
     match origin {
-        Some(Origin::Template { pointer, part, .. }) => Some(Origin::Template {
+        Some(Origin::Template {
             pointer,
             part,
+            span,
+            ..
+        }) => Some(Origin::Template {
+            pointer,
+            part,
+            span,
             params: refs,
         }),
         other => other,

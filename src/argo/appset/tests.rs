@@ -155,6 +155,7 @@ fn list_generator_fasttemplate() {
     let Some(Origin::Template {
         pointer,
         part,
+        span: None,
         params,
     }) = dev.fields.get("/spec/source/path")
     else {
@@ -672,6 +673,20 @@ fn template_patch_applies_and_keeps_the_project() {
         app.fields.get("/metadata/labels/env"),
         Some(Origin::Template { part: Part::TemplatePatch, pointer, .. }) if pointer == "/spec/templatePatch"
     ));
+    // The patched label points at its node in the patch text and at the parameters
+    // used there.
+    let patch_text = "metadata:\n  labels:\n    env: '{{cluster}}'\nspec:\n  project: hijacked\n  syncPolicy:\n    automated: {}\n";
+    let Some(Origin::Template {
+        span: Some(span),
+        params,
+        ..
+    }) = app.fields.get("/metadata/labels/env")
+    else {
+        panic!("{:?}", app.fields.get("/metadata/labels/env"));
+    };
+    assert_eq!(&patch_text[span.clone()], "'{{cluster}}'");
+    let used: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(used, ["cluster"]);
     // A patch that is not an Application fails the set.
     let bad = run(&set("  templatePatch: '- a'\n", gens, "{{cluster}}", "x"));
     assert_eq!(bad.error.map(|e| e.kind), Some(ErrorKind::TemplatePatch));
@@ -762,4 +777,19 @@ fn go_template_mode_uses_the_engine_and_nested_params() {
     let e = expand(&v, "argocd", &env);
     assert!(e.apps.is_empty() && e.error.is_none());
     assert_eq!(e.not_expanded[0].kind, "goTemplate");
+}
+
+#[test]
+fn huge_matrices_are_not_expanded() {
+    // 400 × 400 = 160 000 parameter sets: more than the bound.
+    let elements: String = (0..400).map(|i| format!("{{a{i}: v}}, ")).collect();
+    let list = |k: &str| format!("{{elements: [{}]}}", elements.replace("a", k));
+    let gens = format!(
+        "    - matrix:\n        generators:\n          - list: {}\n          - list: {}\n",
+        list("p"),
+        list("q")
+    );
+    let e = run(&set("", &gens, "x", "y"));
+    assert!(e.apps.is_empty() && e.error.is_none());
+    assert_eq!(e.not_expanded[0].generator, "/spec/generators/0/matrix");
 }
