@@ -154,6 +154,14 @@ pub struct TransformResult {
     pub template: Option<Tree>,
 }
 
+/// What `transform` produced for one generator element.
+#[derive(Debug, Clone, Default)]
+pub struct Transformed {
+    pub results: Vec<TransformResult>,
+    /// Generators of the element that could not be expanded.
+    pub external: Vec<NotExpanded>,
+}
+
 /// The generator keys of `ApplicationSetGenerator`, in its field order.
 const GENERATOR_KEYS: [&str; 9] = [
     "list",
@@ -179,7 +187,7 @@ pub fn transform(
     base: Option<&Tree>,
     gen_params: Option<&ParamSet>,
     depth: usize,
-) -> Result<Vec<TransformResult>, Fail> {
+) -> Result<Transformed, ExpandError> {
     let sel = match elem.get("selector") {
         Some(s) if !s.is_null() => Some(selector::parse(s, Flavour::Params).map_err(|e| {
             ExpandError::new(
@@ -205,11 +213,18 @@ pub fn transform(
         }
         _ => elem,
     };
-    let mut out = Vec::with_capacity(keys.len());
+    let mut out = Transformed::default();
     for key in keys {
         let gptr = format!("{ptr}/{key}");
         let body = elem.get(key).unwrap_or(&Value::Null);
-        let params = generate(cx, key, body, &gptr, depth)?;
+        let params = match generate(cx, key, body, &gptr, depth) {
+            Ok(p) => p,
+            Err(Fail::Error(e)) => return Err(e),
+            Err(Fail::External(mut ne)) => {
+                out.external.append(&mut ne);
+                continue;
+            }
+        };
         let params = match &sel {
             Some(s) => params
                 .into_iter()
@@ -232,7 +247,7 @@ pub fn transform(
             );
             template::merge(&own, b)
         });
-        out.push(TransformResult {
+        out.results.push(TransformResult {
             generator: gptr,
             params,
             template,
@@ -908,15 +923,20 @@ fn child_params(
     depth: usize,
 ) -> Result<Vec<ParamSet>, Fail> {
     let t = transform(cx, child, ptr, None, params, depth)
-        .map_err(|f| f.wrap("child generator returned an error on parameter generation"))?;
-    match <[TransformResult; 1]>::try_from(t) {
-        Ok([one]) => Ok(one.params),
-        Err(t) if t.is_empty() => Err(Fail::Error(ExpandError::new(
+        .map_err(|e| e.wrap("child generator returned an error on parameter generation"))?;
+    // Argo CD counts the child's generators before it looks at any parameter, so these
+    // errors do not depend on what an unexpanded generator would produce.
+    match t.results.len() + t.external.len() {
+        0 => Err(Fail::Error(ExpandError::new(
             ErrorKind::ChildWithoutGenerator,
             ptr,
             "child generator generated no parameters",
         ))),
-        Err(_) => Err(Fail::Error(ExpandError::new(
+        1 => match t.results.into_iter().next() {
+            Some(one) => Ok(one.params),
+            None => Err(Fail::External(t.external)),
+        },
+        _ => Err(Fail::Error(ExpandError::new(
             ErrorKind::ChildWithSeveralGenerators,
             ptr,
             "found more than one generator in matrix.Generators",

@@ -360,15 +360,12 @@ pub fn expand(set: &Value, namespace: &str, env: &Env<'_>) -> Expansion {
     };
     for (i, g) in items.iter().enumerate() {
         let ptr = format!("/spec/generators/{i}");
-        let results = match generators::transform(&cx, g, &ptr, Some(&base), None, 0) {
-            Ok(r) => r,
-            Err(generators::Fail::Error(e)) => return failed(e, out.not_expanded),
-            Err(generators::Fail::External(mut ne)) => {
-                out.not_expanded.append(&mut ne);
-                continue;
-            }
+        let mut t = match generators::transform(&cx, g, &ptr, Some(&base), None, 0) {
+            Ok(t) => t,
+            Err(e) => return failed(e, out.not_expanded),
         };
-        for r in results {
+        out.not_expanded.append(&mut t.external);
+        for r in t.results {
             let Some(tmpl) = r.template else { continue };
             if out.apps.len().saturating_add(r.params.len()) > generators::MAX_PARAM_SETS {
                 out.not_expanded.push(NotExpanded {

@@ -793,3 +793,46 @@ fn huge_matrices_are_not_expanded() {
     assert!(e.apps.is_empty() && e.error.is_none());
     assert_eq!(e.not_expanded[0].generator, "/spec/generators/0/matrix");
 }
+
+#[test]
+fn several_generators_in_one_element() {
+    // Each generator of an element produces its own results (GetRelevantGenerators).
+    let gens = "    - list:\n        elements:\n          - cluster: a\n      plugin:\n        configMapRef:\n          name: p\n";
+    let e = run(&set("", gens, "{{cluster}}", "x"));
+    assert_eq!(names(&e), ["a"]);
+    assert_eq!(e.not_expanded[0].generator, "/spec/generators/0/plugin");
+    // In a matrix child that is an error, whatever the unexpanded one would produce.
+    let child = "    - matrix:\n        generators:\n          - list: {elements: [{a: p}]}\n            plugin: {configMapRef: {name: p}}\n          - list: {elements: [{b: q}]}\n";
+    let err = run(&set("", child, "x", "y"))
+        .error
+        .unwrap_or_else(|| panic!("no error"));
+    assert_eq!(err.kind, ErrorKind::ChildWithSeveralGenerators);
+    assert_eq!(err.pointer, "/spec/generators/0/matrix/generators/0");
+    // A matrix whose second child is external is not expanded as a whole, unless the
+    // first child produces nothing (the second is never evaluated then).
+    let ext = "    - matrix:\n        generators:\n          - list: {elements: [{a: p}]}\n          - pullRequest: {github: {owner: o, repo: r}}\n";
+    let e = run(&set("", ext, "x", "y"));
+    assert!(e.apps.is_empty() && e.error.is_none());
+    assert_eq!(
+        e.not_expanded[0].generator,
+        "/spec/generators/0/matrix/generators/1/pullRequest"
+    );
+    let empty_first = "    - matrix:\n        generators:\n          - list: {elements: []}\n          - pullRequest: {github: {owner: o, repo: r}}\n";
+    let e = run(&set("", empty_first, "x", "y"));
+    assert!(e.complete() && e.apps.is_empty());
+}
+
+#[test]
+fn yaml_1_1_booleans_are_not_strings() {
+    // `enabled: yes` is a boolean to Kubernetes: a fasttemplate list rejects it.
+    let e = run(&set(
+        "",
+        "    - list:\n        elements:\n          - cluster: a\n            enabled: yes\n",
+        "{{cluster}}",
+        "x",
+    ));
+    assert_eq!(
+        e.error.map(|e| e.pointer),
+        Some("/spec/generators/0/list/elements/0/enabled".to_owned())
+    );
+}
