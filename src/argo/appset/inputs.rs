@@ -101,7 +101,17 @@ impl RepoTree for DiskTree {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         // Only files of the tree: a pattern never reads outside the checkout.
         self.files.binary_search_by(|f| f.as_str().cmp(path)).ok()?;
-        std::fs::read(self.root.join(path)).ok()
+        // The loader's size bound: a parameter file larger than that is read as empty
+        // rather than exhausting memory.
+        use std::io::Read as _;
+        let limit = crate::load::MAX_FILE_BYTES;
+        let mut buf = Vec::new();
+        std::fs::File::open(self.root.join(path))
+            .ok()?
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .ok()?;
+        (buf.len() as u64 <= limit).then_some(buf)
     }
 }
 

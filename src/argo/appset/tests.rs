@@ -836,3 +836,33 @@ fn yaml_1_1_booleans_are_not_strings() {
         Some("/spec/generators/0/list/elements/0/enabled".to_owned())
     );
 }
+
+#[test]
+fn odd_shapes_never_panic() {
+    let specs = [
+        "spec: 3",
+        "spec:\n  generators: x",
+        "spec:\n  generators: [1, null, [], {list: 3}, {list: {elements: x}}, {git: []}, {clusters: {selector: 5}}]",
+        "spec:\n  generators:\n    - matrix: {generators: [{list: {elements: [{}]}}, {list: {elements: [null, 3]}}]}",
+        "spec:\n  generators:\n    - merge: {mergeKeys: [[1]], generators: [{list: {elements: [{a: b}]}}, {list: {elements: [{a: b}]}}]}",
+        "spec:\n  generators:\n    - list: {elements: [{a: b}], elementsYaml: '{{'}\n  template: [1]",
+        "spec:\n  generators:\n    - list: {elements: [{a: b}]}\n  template: {metadata: 3, spec: {source: [{'{{a}}': '{{a'}]}}",
+        "spec:\n  goTemplate: true\n  generators:\n    - list: {elements: [{a: {b: [1, {c: d}]}}]}\n  templatePatch: '{{'\n  template: {metadata: {name: '{{.a.b}}'}}",
+        "spec:\n  templatePatch: '{not json'\n  generators:\n    - list: {elements: [{a: b}]}",
+        "spec:\n  templatePatch: \"spec: null\\nmetadata: {finalizers: [x, null]}\"\n  generators:\n    - list: {elements: [{a: b}]}\n  template: {spec: {project: p}}",
+        "spec:\n  generators:\n    - clusters: {selector: {matchExpressions: [{key: 'a/b/c', operator: In}]}, values: [1]}",
+        "spec:\n  generators:\n    - git: {repoURL: 'https://github.com/acme/gitops', directories: [{path: '[', exclude: 3}], values: {a: '{{b'}}",
+    ];
+    let tree = MemoryTree::new(&[("a/b.yaml", "x: [")]);
+    let clusters = [cluster("c", "https://c", &[], 0)];
+    for s in specs {
+        let e = run_with(s, &tree, &clusters);
+        // Whatever happens is reported as data.
+        let _ = (e.apps.len(), e.error, e.not_expanded.len());
+    }
+    let patched = run(
+        "spec:\n  templatePatch: \"spec: null\"\n  generators:\n    - list: {elements: [{a: b}]}\n  template: {spec: {project: p}}",
+    );
+    // The patch removed `spec`; the project is put back.
+    assert_eq!(at(&patched.apps[0], "/spec"), &json!({"project": "p"}));
+}
