@@ -866,3 +866,12 @@ fn odd_shapes_never_panic() {
     // The patch removed `spec`; the project is put back.
     assert_eq!(at(&patched.apps[0], "/spec"), &json!({"project": "p"}));
 }
+
+#[test]
+fn a_fasttemplate_matrix_stringifies_its_children() {
+    // Alone, the number from elementsYaml is never substituted; through a matrix it is
+    // printed with %v and becomes a string parameter.
+    let gens = "    - matrix:\n        generators:\n          - list:\n              elementsYaml: '[{num: 7, big: 1000000}]'\n          - list: {elements: [{name: a}]}\n";
+    let e = run(&set("", gens, "{{name}}-{{num}}-{{big}}", "x"));
+    assert_eq!(names(&e), ["a-7-1e+06"]);
+}
