@@ -3,6 +3,7 @@
 //! file here changes.
 
 pub mod annotations;
+pub mod appset;
 pub mod dependencies;
 pub mod duration;
 pub mod glob;

@@ -1,6 +1,7 @@
 //! Renders diagnostics. Every format is deterministic: sorted input, relative paths,
 //! no timestamps.
 
+pub mod appset;
 pub mod concise;
 pub mod github;
 pub mod human;
