@@ -600,14 +600,32 @@ pub fn lint_with<T: Send>(
     let (repo, outcome, extra, mut render_stats) = pool.install(|| {
         let items = walk::walk(&root, &args.paths, &exclude, threads);
         let (mut repo, stage) = Repo::load(root.clone(), &items);
-        let renders = crate::model::rendered::render_all(&mut repo, &config, &identity, renderer);
+        let mut renders =
+            crate::model::rendered::render_all(&mut repo, &config, &identity, renderer);
+        // After rendering, so that rendered ApplicationSets are expanded too; the sources
+        // of the generated Applications are rendered next.
+        let generated = crate::model::generated::generate_all(
+            &mut repo,
+            &config,
+            &identity,
+            crate::model::generated::go_engine(),
+        );
+        if !generated.is_empty() {
+            crate::model::rendered::render_generated(
+                &mut repo,
+                &config,
+                &identity,
+                renderer,
+                &mut renders,
+            );
+        }
         let render_stats = RenderStats {
             sources: renders.by_source.len(),
             elapsed: renders.elapsed,
             cache: None,
         };
         let repo = repo;
-        let model = Model::build_with(&repo, &config, identity.clone(), &renders);
+        let model = Model::build_stages(&repo, &config, identity.clone(), &renders, generated);
         let outcome = engine::run(
             &repo,
             &model,
@@ -708,17 +726,14 @@ fn waves(args: &WavesArgs) -> Result<i32> {
 }
 
 /// `appset generate`: lints the repository (for its model, rendered sources included),
-/// expands its ApplicationSets and prints the generated Applications. Sets that Argo CD
+/// which expands its ApplicationSets, and prints the generated Applications. Sets that Argo CD
 /// would fail to generate are reported on standard error and make the exit code 1; an
 /// unknown `--appset` is exit 2.
 fn appset_generate(args: &AppsetGenerateArgs) -> Result<i32> {
     use report::appset;
-    let (result, out) = lint_then(&args.lint_args(), |repo, model, _| {
-        // The Go template engine is wired in by `crate::argo::gotemplate`; until then
-        // goTemplate sets are reported as not expanded.
-        let sets =
-            crate::argo::appset::inputs::expand_repo(repo, model, &crate::argo::appset::NoGoEngine);
-        let selected = appset::select(&sets, args.appset.as_deref())?;
+    let (result, out) = lint_then(&args.lint_args(), |_, model, _| {
+        // The expansion the lint made (and checked), not a second one.
+        let selected = appset::select(&model.generated.sets, args.appset.as_deref())?;
         let apps = appset::applications(&selected);
         let text = match args.output {
             AppsetFormat::Yaml => appset::yaml(&apps),

@@ -124,27 +124,31 @@ pub fn run(
         .collect();
     found.extend(repo_found.into_iter().flatten());
     found.extend(stage);
-    // Findings inside rendered output belong to the files it came from.
-    for d in &mut found {
-        d.primary.span = crate::model::rendered::remap(repo, d.primary.span);
-        for r in &mut d.related {
-            r.span = crate::model::rendered::remap(repo, r.span);
-        }
-    }
 
     let mut suppress_diags = Vec::new();
     let sup = suppress::Suppressions::collect(repo, cat, &mut suppress_diags);
     found.extend(suppress_diags);
 
     let mut out = Outcome::default();
+    let mut kept = Vec::with_capacity(found.len());
     for mut d in found {
         if !selection.is_enabled(&d.code) {
             continue;
         }
-        if sup.is_suppressed(&d, repo) {
+        // A suppression annotation on a rendered or generated object covers findings
+        // about it, before they move to the files it came from.
+        let mut suppressed = repo.is_virtual(d.primary.span.file) && sup.is_suppressed(&d, repo);
+        // Findings inside rendered output belong to the files it came from, findings
+        // about generated Applications to the ApplicationSet strings that produced them.
+        let about = crate::model::generated::remap_diagnostic(repo, &model.generated, &mut d);
+        suppressed = suppressed || sup.is_suppressed(&d, repo);
+        if suppressed {
             out.suppressed += 1;
             continue;
         }
+        kept.push((d, about));
+    }
+    for mut d in crate::model::generated::finish(repo, &model.generated, kept) {
         if let Some(rule) = cat.get(&d.code) {
             d.name = rule.name.clone();
             d.severity = selection.severity(rule);

@@ -4,6 +4,7 @@
 //! duplicate keys) becomes a diagnostic on that file; nothing here fails the run.
 
 pub mod classify;
+pub mod emit;
 pub mod yaml;
 
 use crate::diagnostic::Diagnostic;

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::load::yaml::Node;
 use crate::model::application::Application;
 use crate::model::cluster::{Clusters, Resolution, secret_field};
+use crate::model::generated::Generated;
 use crate::model::identity::RepoIdentity;
 use crate::model::rendered::Renders;
 use crate::model::repo::ARGO_GROUP;
@@ -312,6 +313,8 @@ pub struct Model<'r> {
     /// Cycles of two or more Applications in the app-of-apps graph, each as app indices in
     /// order (APP012).
     pub cycles: Vec<Vec<usize>>,
+    /// The repository's ApplicationSets, expanded; their Applications are in `apps`.
+    pub generated: Generated,
     by_ptr: HashMap<usize, usize>,
 }
 
@@ -328,6 +331,20 @@ impl<'r> Model<'r> {
         config: &Config,
         identity: RepoIdentity,
         renders: &Renders,
+    ) -> Model<'r> {
+        Model::build_stages(repo, config, identity, renders, Generated::default())
+    }
+
+    /// The model after the render and generate stages: rendered objects are their
+    /// Applications' resources, and the Applications ApplicationSets generate are
+    /// Applications like the others, children of the Applications that deploy their
+    /// ApplicationSet.
+    pub fn build_stages(
+        repo: &'r Repo,
+        config: &Config,
+        identity: RepoIdentity,
+        renders: &Renders,
+        generated: Generated,
     ) -> Model<'r> {
         let control_plane = config.control_plane_namespace().to_owned();
         let clusters = Clusters::build(repo, config);
@@ -348,12 +365,33 @@ impl<'r> Model<'r> {
             .enumerate()
             .map(|(a, n)| (n.object_index, a))
             .collect();
+        // ApplicationSet (object index) → the Applications it generates (app indices).
+        let mut by_set: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (a, n) in apps.iter().enumerate() {
+            if let Some(g) = &n.object.generated {
+                by_set.entry(g.set_object).or_default().push(a);
+            }
+        }
         for a in 0..apps.len() {
             let mut children: Vec<usize> = apps[a]
                 .resources
                 .iter()
                 .filter_map(|r| by_object.get(r).copied())
                 .collect();
+            if !by_set.is_empty() {
+                let generated: Vec<usize> = apps[a]
+                    .resources
+                    .iter()
+                    .filter_map(|r| by_set.get(r))
+                    .flatten()
+                    .copied()
+                    .collect();
+                for c in generated {
+                    if !children.contains(&c) {
+                        children.push(c);
+                    }
+                }
+            }
             if let Some(at) = children.iter().position(|&c| c == a) {
                 children.remove(at);
                 apps[a].self_managed = true;
@@ -379,6 +417,7 @@ impl<'r> Model<'r> {
             apps,
             cycles,
             crd_scopes,
+            generated,
             by_ptr,
         }
     }
@@ -438,8 +477,8 @@ impl FileIndex {
         let mut by_dir: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
         for (i, o) in repo.objects.iter().enumerate() {
             // Rendered objects belong to the Application that rendered them, not to a
-            // directory.
-            if o.rendered.is_some() {
+            // directory; generated Applications to their ApplicationSet.
+            if o.rendered.is_some() || o.generated.is_some() {
                 continue;
             }
             let rel = identity.to_root_relative(&repo.db.get(o.file).rel_path);

@@ -7,11 +7,12 @@ pub mod application_set;
 pub mod apps;
 pub mod cluster;
 pub mod deps;
+pub mod generated;
 pub mod identity;
 mod object;
 pub mod rendered;
 pub mod repo;
 
 pub use apps::Model;
-pub use object::{Object, RenderedFrom, Trace};
+pub use object::{GeneratedFrom, Object, RenderedFrom, Trace};
 pub use repo::Repo;

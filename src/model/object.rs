@@ -20,7 +20,24 @@ pub struct Object {
     pub namespace: Option<String>,
     /// Set for an object that came out of a kustomize or Helm render, not from a file.
     pub rendered: Option<Box<RenderedFrom>>,
+    /// Set for an Application an ApplicationSet generates (`crate::model::generated`).
+    pub generated: Option<Box<GeneratedFrom>>,
     json: OnceLock<Json>,
+}
+
+/// Where a generated Application came from, so findings about it point at the
+/// ApplicationSet strings that produced it and name the parameters.
+#[derive(Debug, Clone)]
+pub struct GeneratedFrom {
+    /// The ApplicationSet (index into `Repo::objects`).
+    pub set_object: usize,
+    /// Its expansion (index into `Generated::sets`) and the Application's position in it.
+    pub set: usize,
+    pub app: usize,
+    /// `from list element {env: prod}`: the parameters that produced the Application,
+    /// for messages. Never holds a Secret's values (clusters are named by name and server
+    /// only).
+    pub params: String,
 }
 
 /// Where a rendered object came from, so findings about it point at a file of the
@@ -79,6 +96,7 @@ impl Object {
             name,
             namespace,
             rendered: None,
+            generated: None,
             json: OnceLock::new(),
         })
     }

@@ -45,14 +45,19 @@ struct Job {
 
 /// Plans every render: each kustomize or Helm source of an Application that lives in this
 /// checkout. The order is deterministic (repository order of Applications and sources).
-fn plan(repo: &Repo, config: &Config, identity: &RepoIdentity) -> Vec<Job> {
+fn plan(
+    repo: &Repo,
+    config: &Config,
+    identity: &RepoIdentity,
+    select: &dyn Fn(&crate::model::Object) -> bool,
+) -> Vec<Job> {
     let timeout = config
         .render_timeout_seconds
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
     let control_plane = config.control_plane_namespace();
     let mut jobs = Vec::new();
     for (i, o) in repo.objects.iter().enumerate() {
-        if !o.is(ARGO_GROUP, "Application") {
+        if !o.is(ARGO_GROUP, "Application") || !select(o) {
             continue;
         }
         let app = Application { object: o };
@@ -126,16 +131,48 @@ pub fn render_all(
     identity: &RepoIdentity,
     renderer: &dyn Renderer,
 ) -> Renders {
+    let mut renders = Renders::default();
+    render_selected(repo, config, identity, renderer, &|_| true, &mut renders);
+    renders
+}
+
+/// Renders the kustomize and Helm sources of the Applications ApplicationSets generated
+/// (the generate stage runs after [`render_all`], so that rendered ApplicationSets are
+/// expanded too), adding to `renders`.
+pub fn render_generated(
+    repo: &mut Repo,
+    config: &Config,
+    identity: &RepoIdentity,
+    renderer: &dyn Renderer,
+    renders: &mut Renders,
+) {
+    render_selected(
+        repo,
+        config,
+        identity,
+        renderer,
+        &|o| o.generated.is_some(),
+        renders,
+    );
+}
+
+fn render_selected(
+    repo: &mut Repo,
+    config: &Config,
+    identity: &RepoIdentity,
+    renderer: &dyn Renderer,
+    select: &dyn Fn(&crate::model::Object) -> bool,
+    renders: &mut Renders,
+) {
     let started = std::time::Instant::now();
-    let jobs = plan(repo, config, identity);
+    let jobs = plan(repo, config, identity, select);
     if jobs.is_empty() {
-        return Renders::default();
+        return;
     }
     let results: Vec<Result<String, RenderError>> = jobs
         .par_iter()
         .map(|j| renderer.render(&j.request).map(|r| r.yaml))
         .collect();
-    let mut renders = Renders::default();
     for (job, result) in jobs.into_iter().zip(results) {
         let from = RenderedFrom {
             app: job.app,
@@ -152,8 +189,7 @@ pub fn render_all(
         renders.by_source.insert((job.app, job.source), outcome);
     }
     repo.reindex();
-    renders.elapsed = started.elapsed();
-    renders
+    renders.elapsed += started.elapsed();
 }
 
 /// Traces rendered objects to the repository's files.
@@ -368,7 +404,7 @@ mod tests {
 
 /// One step from a node to a child.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
+pub(crate) enum Step {
     /// The value of a mapping key.
     Value(String),
     /// The key node itself.
@@ -378,7 +414,7 @@ enum Step {
 
 /// The steps from `node` to the node whose span is exactly `[start, end)`, or to the
 /// deepest node containing it.
-fn path_to(node: &Node, start: u32, end: u32) -> Vec<Step> {
+pub(crate) fn path_to(node: &Node, start: u32, end: u32) -> Vec<Step> {
     let mut out = Vec::new();
     let mut cur = node;
     'descend: loop {

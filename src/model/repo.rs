@@ -81,6 +81,33 @@ impl Repo {
         (start..self.objects.len()).collect()
     }
 
+    /// Adds a generated Application (its YAML) as a virtual file and its object (not yet
+    /// indexed: call [`Repo::reindex`] after the last one). Returns the new objects'
+    /// indices.
+    pub fn add_generated(
+        &mut self,
+        label: String,
+        abs_path: std::path::PathBuf,
+        text: String,
+        from: crate::model::GeneratedFrom,
+    ) -> Vec<usize> {
+        let id = FileId(u32::try_from(self.db.len()).unwrap_or(u32::MAX));
+        let item = WalkItem {
+            rel_path: label,
+            abs_path,
+            error: None,
+        };
+        let lf = load::load_bytes(id, &item, text.into_bytes());
+        self.db.add(lf.source);
+        self.virtual_files.insert(id);
+        let start = self.objects.len();
+        for mut o in lf.objects {
+            o.generated = Some(Box::new(from.clone()));
+            self.objects.push(o);
+        }
+        (start..self.objects.len()).collect()
+    }
+
     /// Adds a file that is shown in reports but not parsed (a Helm template), once.
     pub fn add_text_file(
         &mut self,

@@ -169,7 +169,11 @@ impl Builder<'_, '_> {
     fn describe(&self, a: usize) -> TreeNode {
         let app = &self.model.apps[a];
         let o = app.object;
-        let file = self.repo.db.get(o.file);
+        // A generated Application is shown where its ApplicationSet names it.
+        let at = crate::model::generated::home(self.repo, &self.model.generated, o)
+            .unwrap_or_else(|| o.span(&o.node));
+        let source = self.repo.db.get(at.file);
+        let (file, line) = (source.rel_path.clone(), source.line_col(at.start).line);
         let text = |n: Option<&Node>| {
             n.and_then(Node::as_str)
                 .filter(|s| !s.is_empty())
@@ -214,8 +218,8 @@ impl Builder<'_, '_> {
                 .get(&(app.namespace.as_str(), app.name.as_str()))
                 .copied()
                 .unwrap_or_default(),
-            file: file.rel_path.clone(),
-            line: file.line_col(o.node.start).line,
+            file,
+            line,
             children: Vec::new(),
             repeat: false,
             cycle: false,

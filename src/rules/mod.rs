@@ -27,7 +27,7 @@ mod sync_option_annotations;
 mod sync_options;
 mod unknown_field;
 
-pub use util::{did_you_mean, edit_distance};
+pub use util::{did_you_mean, edit_distance, sub_span, value_offsets};
 
 pub static NATIVE: &[Native] = &[
     Native {

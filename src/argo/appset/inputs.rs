@@ -3,8 +3,9 @@
 //! clusters the cluster generator sees. This is the one part of the module that touches
 //! the disk and the repository model.
 
+use crate::model::Repo;
+use crate::model::cluster::Clusters;
 use crate::model::cluster::{ClusterOrigin, SECRET_TYPE_LABEL, is_cluster_secret, secret_field};
-use crate::model::{Model, Repo};
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
@@ -174,14 +175,10 @@ pub struct ClusterEntry {
 /// The clusters of the repository: cluster Secrets of the control-plane namespace (or
 /// without a namespace), then the configuration's `clusters` that no Secret declares
 /// (as the model knows them), which stand for Secrets that exist only in the cluster.
-pub fn cluster_entries(repo: &Repo, model: &Model<'_>) -> Vec<ClusterEntry> {
+pub fn cluster_entries(repo: &Repo, control_plane: &str, clusters: &Clusters) -> Vec<ClusterEntry> {
     let mut out = Vec::new();
     for (i, o) in repo.objects.iter().enumerate() {
-        if !is_cluster_secret(o)
-            || o.namespace
-                .as_deref()
-                .is_some_and(|ns| ns != model.control_plane)
-        {
+        if !is_cluster_secret(o) || o.namespace.as_deref().is_some_and(|ns| ns != control_plane) {
             continue;
         }
         let pairs = |n: Option<&crate::load::yaml::Node>| -> Vec<(String, String)> {
@@ -204,7 +201,7 @@ pub fn cluster_entries(repo: &Repo, model: &Model<'_>) -> Vec<ClusterEntry> {
             origin: ClusterOrigin::Secret(i),
         });
     }
-    for c in &model.clusters.list {
+    for c in &clusters.list {
         if let ClusterOrigin::Config(_) = c.origin {
             let mut labels = c.labels.clone();
             if !labels.iter().any(|(k, _)| k == SECRET_TYPE_LABEL) {
@@ -263,38 +260,25 @@ pub struct RepoExpansion {
     pub expansion: crate::argo::appset::Expansion,
 }
 
-/// Expands every ApplicationSet of the repository (rendered ones included), in file
-/// order, reading the checkout under `model.identity.root`.
-pub fn expand_repo(
+/// Expands the ApplicationSets `sets` (indices into `Repo::objects`) in parallel, in
+/// the order given. An ApplicationSet without a namespace lives in `control_plane`.
+pub fn expand_sets(
     repo: &Repo,
-    model: &Model<'_>,
-    go: &dyn crate::argo::appset::GoTemplates,
+    sets: &[usize],
+    control_plane: &str,
+    env: &crate::argo::appset::Env<'_>,
 ) -> Vec<RepoExpansion> {
     use rayon::prelude::*;
-    let sets = repo.indices_of_kind(crate::model::repo::ARGO_GROUP, "ApplicationSet");
-    if sets.is_empty() {
-        return Vec::new();
-    }
-    let tree = DiskTree::scan(&model.identity.root);
-    let clusters = cluster_entries(repo, model);
-    let identity = &model.identity;
-    let is_this_repo = |u: &str| identity.is_this_repo(u);
-    let env = crate::argo::appset::Env {
-        tree: &tree,
-        is_this_repo: &is_this_repo,
-        clusters: &clusters,
-        go,
-    };
     sets.par_iter()
-        .map(|&i| {
-            let o = &repo.objects[i];
+        .filter_map(|&i| repo.objects.get(i).map(|o| (i, o)))
+        .map(|(i, o)| {
             let namespace = o
                 .namespace
                 .clone()
-                .unwrap_or_else(|| model.control_plane.clone());
+                .unwrap_or_else(|| control_plane.to_owned());
             RepoExpansion {
                 object: i,
-                expansion: crate::argo::appset::expand(o.json(), &namespace, &env),
+                expansion: crate::argo::appset::expand(o.json(), &namespace, env),
                 namespace,
                 name: o.name.clone().unwrap_or_default(),
             }

@@ -32,7 +32,9 @@ pub mod golang;
 pub mod inputs;
 pub mod patch;
 pub mod selector;
+pub mod syntax;
 pub mod template;
+pub mod validate;
 
 use crate::model::cluster::ClusterOrigin;
 use serde_json::{Map, Value};
