@@ -41,8 +41,9 @@ pub fn go_engine() -> &'static dyn GoTemplates {
 pub struct Generated {
     /// Every ApplicationSet of the repository, expanded, in repository order.
     pub sets: Vec<RepoExpansion>,
-    /// The checkout as the Git generator saw it (`None` without ApplicationSets).
-    pub tree: Option<DiskTree>,
+    /// The checkout as the Git generator sees it (`None` without ApplicationSets), read
+    /// on first use: only Git generators on this repository need it.
+    pub tree: Option<LazyTree>,
     /// The clusters the cluster generator saw.
     pub clusters: Vec<ClusterEntry>,
     /// The virtual file of each generated Application → its object index.
@@ -82,7 +83,7 @@ pub fn generate_all(
     let control_plane = config.control_plane_namespace();
     let clusters = Clusters::build(repo, config);
     let entries = inputs::cluster_entries(repo, control_plane, &clusters);
-    let tree = DiskTree::scan(&identity.root);
+    let tree = LazyTree::new(identity.root.clone());
     let is_this_repo = |u: &str| identity.is_this_repo(u);
     let env = appset::Env {
         tree: &tree,
@@ -129,6 +130,40 @@ pub fn generate_all(
         tree: Some(tree),
         clusters: entries,
         by_file,
+    }
+}
+
+/// The checkout, scanned when first asked for.
+#[derive(Debug)]
+pub struct LazyTree {
+    root: std::path::PathBuf,
+    tree: std::sync::OnceLock<DiskTree>,
+}
+
+impl LazyTree {
+    pub fn new(root: std::path::PathBuf) -> LazyTree {
+        LazyTree {
+            root,
+            tree: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &DiskTree {
+        self.tree.get_or_init(|| DiskTree::scan(&self.root))
+    }
+}
+
+impl appset::RepoTree for LazyTree {
+    fn directories(&self) -> &[String] {
+        self.get().directories()
+    }
+
+    fn files(&self) -> &[String] {
+        self.get().files()
+    }
+
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.get().read(path)
     }
 }
 

@@ -24,8 +24,13 @@ fn source_field(src: &SourceInfo<'_>, key: &str) -> String {
     format!("{}.{key}", src.field())
 }
 
-/// GO005: one info per Application whose resources are partly unknown.
+/// GO005: one info per Application whose resources are partly unknown, and per
+/// ApplicationSet whose generators were not all expanded.
 pub fn check_skipped(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
+    if o.is(crate::model::repo::ARGO_GROUP, "ApplicationSet") {
+        crate::rules::appset::check_not_expanded(cx, o, out);
+        return;
+    }
     let Some(app) = node_of(cx, o) else { return };
     // Failed renders are GO004's findings.
     let gaps: Vec<&Gap> = app

@@ -10,6 +10,7 @@ mod app_fields;
 mod app_sources;
 mod app_sync;
 mod app_tree;
+mod appset;
 mod destination_unresolved;
 mod duplicate_application;
 mod finalizers;
@@ -165,6 +166,42 @@ pub static NATIVE: &[Native] = &[
     Native {
         code: "SEC004",
         check: NativeCheck::Object(project_spec::check_wide_open),
+    },
+    Native {
+        code: "SET001",
+        check: NativeCheck::Object(appset::check_templated_project),
+    },
+    Native {
+        code: "SET002",
+        check: NativeCheck::Object(appset::check_syntax),
+    },
+    Native {
+        code: "SET003",
+        check: NativeCheck::Object(appset::check_unresolved),
+    },
+    Native {
+        code: "SET004",
+        check: NativeCheck::Object(appset::check_matches_nothing),
+    },
+    Native {
+        code: "SET005",
+        check: NativeCheck::Object(appset::check_invalid_generator),
+    },
+    Native {
+        code: "SET006",
+        check: NativeCheck::Object(appset::check_preserve_resources),
+    },
+    Native {
+        code: "SET007",
+        check: NativeCheck::Object(appset::check_rolling_sync),
+    },
+    Native {
+        code: "SET008",
+        check: NativeCheck::Object(appset::check_template_name),
+    },
+    Native {
+        code: "SET009",
+        check: NativeCheck::Object(appset::check_missingkey),
     },
     Native {
         code: invalid_sync_wave::CODE,
