@@ -19,7 +19,7 @@ use crate::argo::appset::inputs::{self, ClusterEntry, DiskTree, RepoExpansion};
 use crate::argo::appset::{self, GeneratedApp, GoTemplates, Item, Origin, ParamRef, Part};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::load::yaml::Node;
+use crate::load::yaml::{Node, Style};
 use crate::model::cluster::{Clusters, IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 use crate::model::identity::RepoIdentity;
 use crate::model::rendered::{Step, path_to};
@@ -456,8 +456,52 @@ pub fn text_span(repo: &Repo, set: &Object, node: &Node, start: usize, end: usiz
     let Some(scalar) = node.scalar() else {
         return set.span(node);
     };
-    let raw = repo.db.snippet(set.span(node));
-    crate::rules::sub_span(set, node, &scalar.text, start, end, raw)
+    let text = &repo.db.get(set.file).text;
+    let mut base = node.start as usize;
+    if matches!(scalar.style, Style::Literal | Style::Folded) {
+        // The span tree starts a block scalar at its first content line; its header
+        // (`|`, `>-`) ends the line before.
+        if let Some(h) = block_header(text, base) {
+            base = h;
+        }
+    }
+    let raw = text.get(base..node.end as usize).unwrap_or("");
+    let Some(map) = crate::rules::value_offsets(raw, scalar.style, &scalar.text) else {
+        return set.span(node);
+    };
+    match (map.get(start), map.get(end.max(start))) {
+        (Some(&a), Some(&b)) if a <= b => {
+            let b = if b == a { a + 1 } else { b };
+            Span::new(
+                set.file,
+                base + a,
+                (base + b).min(node.end as usize).max(base + a),
+            )
+        }
+        _ => set.span(node),
+    }
+}
+
+/// The offset of the `|` or `>` that heads the block scalar whose content starts at
+/// `content`: the last indicator on the line before, outside its comment.
+fn block_header(text: &str, content: usize) -> Option<usize> {
+    let mut before = text.get(..content)?;
+    // Blank lines may separate the header from the content.
+    let (line_start, line) = loop {
+        let line_end = before.trim_end_matches([' ', '\t']).rfind('\n')?;
+        let line_start = before[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &before[line_start..line_end];
+        if !line.trim().is_empty() {
+            break (line_start, line);
+        }
+        before = &before[..line_end];
+    };
+    let code = match line.find(" #") {
+        Some(c) => &line[..c],
+        None => line,
+    };
+    let at = code.rfind(['|', '>'])?;
+    Some(line_start + at)
 }
 
 /// A `templatePatch` node at the generated Application's path, found in the unrendered

@@ -99,10 +99,20 @@ fn template_strings<'n>(o: &'n Object, keys: bool) -> Vec<(&'n Node, String)> {
     if let Some(t) = spec.get("template") {
         walk(t, "/spec/template".to_owned(), keys, &mut out);
     }
-    for (i, g) in spec.get("generators").map_or(&[][..], Node::items).iter().enumerate() {
+    for (i, g) in spec
+        .get("generators")
+        .map_or(&[][..], Node::items)
+        .iter()
+        .enumerate()
+    {
         for key in GENERATOR_KEYS {
             if let Some(t) = g.get(key).and_then(|b| b.get("template")) {
-                walk(t, format!("/spec/generators/{i}/{key}/template"), keys, &mut out);
+                walk(
+                    t,
+                    format!("/spec/generators/{i}/{key}/template"),
+                    keys,
+                    &mut out,
+                );
             }
         }
     }
@@ -118,7 +128,9 @@ fn walk<'n>(n: &'n Node, at: String, keys: bool, out: &mut Vec<(&'n Node, String
         return;
     }
     for e in n.entries() {
-        let Some(k) = e.key.key_string() else { continue };
+        let Some(k) = e.key.key_string() else {
+            continue;
+        };
         let child = format!("{at}/{}", escape_token(&k));
         if keys && k.contains("{{") {
             out.push((&e.key, child.clone()));
@@ -157,7 +169,9 @@ fn contains_template(v: &Value) -> bool {
     match v {
         Value::String(s) => s.contains("{{"),
         Value::Array(items) => items.iter().any(contains_template),
-        Value::Object(m) => m.iter().any(|(k, x)| k.contains("{{") || contains_template(x)),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| k.contains("{{") || contains_template(x)),
         _ => false,
     }
 }
@@ -166,7 +180,9 @@ fn contains_template(v: &Value) -> bool {
 /// the project (semantics §5.6). Not reported when every generator is a list written in
 /// the ApplicationSet itself: then only the ApplicationSet's authors choose.
 pub fn check_templated_project(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(set) = ApplicationSet::new(o) else { return };
+    let Some(set) = ApplicationSet::new(o) else {
+        return;
+    };
     let go = set.go_template();
     let spec = o.json().get("spec").unwrap_or(&Value::Null);
     let mut all = Vec::new();
@@ -205,7 +221,10 @@ pub fn check_templated_project(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnost
                 .get(key)
                 .and_then(|b| b.path(&["template", "spec", "project"]))
             {
-                candidates.push((p, format!("spec.generators[{i}].{key}.template.spec.project")));
+                candidates.push((
+                    p,
+                    format!("spec.generators[{i}].{key}.template.spec.project"),
+                ));
             }
         }
     }
@@ -279,10 +298,7 @@ pub fn check_syntax(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
                         ),
                     )
                     .with_label("not a function")
-                    .with_help(format!(
-                        "Go templates read parameters as fields of dot: write {{{{.{}}}}} (and {{{{index .path.segments 0}}}} for path[0]).",
-                        u.name
-                    ))
+                    .with_help(go_help(s, &u))
                     .with_object(Some(o.object_ref())),
                 );
             }
@@ -333,6 +349,24 @@ pub fn check_syntax(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
         .with_help("Fix the template so that it renders with every parameter set; `kubectl gitops appset generate` shows the result.")
         .with_object(Some(o.object_ref())),
     );
+}
+
+/// How to write an undefined function's tag as Go template syntax.
+fn go_help(s: &str, u: &syntax::UndefinedFunction) -> String {
+    if matches!(u.name.as_str(), "env" | "expandenv" | "getHostByName") {
+        return format!(
+            "Argo CD removes sprig's env, expandenv and getHostByName from ApplicationSet templates; pass the value as a generator parameter instead of calling {}.",
+            u.name
+        );
+    }
+    let rest = s.get(u.range.start..).unwrap_or("");
+    let chain: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+        .collect();
+    format!(
+        "Go templates read parameters as fields of dot: write {{{{.{chain}}}}} instead of {{{{{chain}}}}} ({{{{index .path.segments 0}}}} for path[0])."
+    )
 }
 
 fn is_missing_key(e: &ExpandError) -> bool {
@@ -417,21 +451,26 @@ pub fn check_unresolved(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
             o.node.pointer(&pointer)
         };
         let Some(node) = node else { continue };
-        let total = users.get(&(pointer.clone(), is_key)).map_or(0, BTreeSet::len);
+        let total = users
+            .get(&(pointer.clone(), is_key))
+            .map_or(0, BTreeSet::len);
         let written = text(node).get(start..end).unwrap_or("");
         let listed = quoted_names(&apps);
         let which = if apps.len() >= total {
-            format!("no generator produces it for any of the {total} Applications this template generates ({listed})")
+            format!(
+                "no generator produces it for any of the {total} Applications this template generates ({listed})"
+            )
         } else {
             format!(
                 "it is not produced for {} of the {total} Applications this template generates ({listed})",
                 apps.len()
             )
         };
+        let them = if apps.len() == 1 { "it" } else { "them" };
         let effect = if go {
             "Go templates print '<no value>' there".to_owned()
         } else {
-            format!("fasttemplate leaves '{written}' in them as it is")
+            format!("fasttemplate leaves '{written}' in {them} as it is")
         };
         let which = if total == 1 {
             format!("it is not produced for the Application this template generates ({listed})")
@@ -469,8 +508,12 @@ fn quoted_names(names: &[&str]) -> String {
 
 /// SET004: a Git generator on this repository whose paths match nothing in it.
 pub fn check_matches_nothing(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(set) = ApplicationSet::new(o) else { return };
-    let Some(tree) = cx.model.generated.tree.as_ref() else { return };
+    let Some(set) = ApplicationSet::new(o) else {
+        return;
+    };
+    let Some(tree) = cx.model.generated.tree.as_ref() else {
+        return;
+    };
     let mut gits = Vec::new();
     for (i, g) in set.generators().iter().enumerate() {
         git_generators(g, format!("/spec/generators/{i}"), 0, &mut gits);
@@ -488,7 +531,11 @@ pub fn check_matches_nothing(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>
             _ => continue,
         };
         let dirs = key == "directories";
-        let candidates = if dirs { tree.directories() } else { tree.files() };
+        let candidates = if dirs {
+            tree.directories()
+        } else {
+            tree.files()
+        };
         let matches = |pattern: &str, path: &str| {
             if dirs {
                 crate::argo::path_match::filepath_match(pattern, path) == Ok(true)
@@ -500,7 +547,9 @@ pub fn check_matches_nothing(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>
         let mut excludes = Vec::new();
         let mut templated = false;
         for item in items {
-            let Some(path_node) = item.get("path") else { continue };
+            let Some(path_node) = item.get("path") else {
+                continue;
+            };
             let pattern = path_node.as_str().unwrap_or("");
             templated |= pattern.contains("{{");
             if item.get("exclude").and_then(Node::as_bool) == Some(true) {
@@ -547,12 +596,9 @@ pub fn check_matches_nothing(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>
             continue;
         }
         let any_left = candidates.iter().any(|c| {
-            includes.iter().any(|(p, _)| matches(p, c))
-                && !excludes.iter().any(|p| matches(p, c))
+            includes.iter().any(|(p, _)| matches(p, c)) && !excludes.iter().any(|p| matches(p, c))
         });
-        if !any_left
-            && let Some(node) = node_at(o, &format!("{gptr}/{key}"), At::Key)
-        {
+        if !any_left && let Some(node) = node_at(o, &format!("{gptr}/{key}"), At::Key) {
             out.push(
                 Diagnostic::new(
                     "SET004",
@@ -571,7 +617,12 @@ pub fn check_matches_nothing(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>
 }
 
 /// Git generators in an element and its matrix and merge children, with their pointers.
-fn git_generators<'n>(elem: &'n Node, ptr: String, depth: usize, out: &mut Vec<(&'n Node, String)>) {
+fn git_generators<'n>(
+    elem: &'n Node,
+    ptr: String,
+    depth: usize,
+    out: &mut Vec<(&'n Node, String)>,
+) {
     if let Some(g) = elem.get("git").filter(|g| g.is_map()) {
         out.push((g, format!("{ptr}/git")));
     }
@@ -602,14 +653,15 @@ pub fn check_invalid_generator(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnosti
         let Some(node) = node_at(o, &p.pointer, p.at) else {
             continue;
         };
-        let help = match p.suggestion {
-            Some(s) => format!("Rename the key to '{s}'."),
-            None => "Fix the generator as the message says; `kubectl gitops appset generate` shows what the ApplicationSet generates.".to_owned(),
+        let label = if p.message.contains("value is") {
+            "not a string"
+        } else {
+            "rejected generator"
         };
         out.push(
             Diagnostic::new("SET005", o.span(node), p.message.clone())
-                .with_label("rejected generator")
-                .with_help(help)
+                .with_label(label)
+                .with_help(p.help.clone())
                 .with_object(Some(o.object_ref())),
         );
     }
@@ -648,7 +700,9 @@ pub fn check_invalid_generator(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnosti
 
 /// SET006: the resources finalizer Argo CD adds to every generated Application.
 pub fn check_preserve_resources(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(set) = ApplicationSet::new(o) else { return };
+    let Some(set) = ApplicationSet::new(o) else {
+        return;
+    };
     let Some(spec) = set.spec() else { return };
     let policy = spec.get("syncPolicy");
     let preserve = policy.and_then(|p| p.get("preserveResourcesOnDeletion"));
@@ -705,7 +759,9 @@ pub fn check_preserve_resources(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnos
 /// SET007: a RollingSync strategy removes `syncPolicy.automated` from the generated
 /// Applications (`syncValidApplications`).
 pub fn check_rolling_sync(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(set) = ApplicationSet::new(o) else { return };
+    let Some(set) = ApplicationSet::new(o) else {
+        return;
+    };
     let Some(strategy) = set.spec().and_then(|s| s.get("strategy")) else {
         return;
     };
@@ -753,7 +809,9 @@ pub fn check_rolling_sync(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) 
 /// SET008: a template without `metadata.name` (issue #21138: a name set only in
 /// `templatePatch` does not count).
 pub fn check_template_name(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(set) = ApplicationSet::new(o) else { return };
+    let Some(set) = ApplicationSet::new(o) else {
+        return;
+    };
     let Some(spec) = set.spec() else { return };
     let name_of = |t: Option<&Node>| {
         t.and_then(|t| t.path(&["metadata", "name"]))
@@ -813,7 +871,9 @@ pub fn check_template_name(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>)
 
 /// SET009: `goTemplate: true` without `missingkey=error`.
 pub fn check_missingkey(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some(set) = ApplicationSet::new(o) else { return };
+    let Some(set) = ApplicationSet::new(o) else {
+        return;
+    };
     if !set.go_template() {
         return;
     }
@@ -905,7 +965,10 @@ mod tests {
             dotted("/spec/generators/1/scmProvider"),
             "spec.generators[1].scmProvider"
         );
-        assert_eq!(dotted("/spec/template/metadata/a~1b"), "spec.template.metadata.a/b");
+        assert_eq!(
+            dotted("/spec/template/metadata/a~1b"),
+            "spec.template.metadata.a/b"
+        );
         assert_eq!(dotted(""), "");
     }
 }

@@ -54,15 +54,18 @@ pub struct Problem {
     pub pointer: String,
     pub at: At,
     pub message: String,
+    /// How to fix it.
+    pub help: String,
     /// For an unknown generator key: the generator it was probably meant to be.
     pub suggestion: Option<&'static str>,
 }
 
-fn problem(pointer: String, at: At, message: String) -> Problem {
+fn problem(pointer: String, at: At, message: String, help: &str) -> Problem {
     Problem {
         pointer,
         at,
         message,
+        help: help.to_owned(),
         suggestion: None,
     }
 }
@@ -95,6 +98,7 @@ fn element(elem: &Value, ptr: &str, depth: usize, go: bool, out: &mut Vec<Proble
             ptr.to_owned(),
             At::Value,
             "this generator is not a mapping, so Argo CD sees no generator in it".to_owned(),
+            "Write the element as a mapping with one generator, such as `- list: {elements: [...]}`.",
         ));
         return;
     };
@@ -122,6 +126,7 @@ fn element(elem: &Value, ptr: &str, depth: usize, go: bool, out: &mut Vec<Proble
                 format!(
                     "'{k}' is nested too deep: a matrix or merge generator's children may hold one more matrix or merge, whose children cannot, so {consequence}"
                 ),
+                "Flatten the combination: a child of a matrix or merge can be one more matrix or merge of plain generators, no deeper.",
             ));
         } else if let Some(k) = unknown {
             let suggestion = crate::rules::did_you_mean(k, &GENERATOR_KEYS);
@@ -134,6 +139,10 @@ fn element(elem: &Value, ptr: &str, depth: usize, go: bool, out: &mut Vec<Proble
                 message: format!(
                     "'{k}' is not a generator{hint}; the API server drops unknown fields, so {consequence}"
                 ),
+                help: match suggestion {
+                    Some(g) => format!("Rename the key to '{g}'."),
+                    None => format!("Use one of the generators: {}.", GENERATOR_KEYS.join(", ")),
+                },
                 suggestion,
             });
         } else if let Some(k) = null_key {
@@ -143,25 +152,34 @@ fn element(elem: &Value, ptr: &str, depth: usize, go: bool, out: &mut Vec<Proble
                 format!(
                     "generator '{k}' has no body, which Argo CD reads as no generator at all, so {consequence}"
                 ),
+                "Give the generator a body (`clusters: {}` selects every cluster), or remove the element.",
             ));
         } else {
             out.push(problem(
                 ptr.to_owned(),
                 At::Value,
                 format!("this element sets no generator, so {consequence}"),
+                "Add a generator to the element, or remove it.",
             ));
         }
         return;
     }
     if depth > 0 && known.len() > 1 {
+        // At the second generator as written.
+        let second = members
+            .keys()
+            .filter(|k| known.contains(&k.as_str()))
+            .nth(1)
+            .map_or(known[1], String::as_str);
         out.push(problem(
-            format!("{ptr}/{}", known[1]),
+            format!("{ptr}/{second}"),
             At::Key,
             format!(
                 "a {} child sets several generators ({}); Argo CD fails the ApplicationSet with \"found more than one generator in matrix.Generators\" and generates nothing",
                 if ptr.contains("/merge/") { "merge" } else { "matrix" },
                 known.join(", ")
             ),
+            "Give each generator its own child; a matrix combines exactly two children (nest a matrix for more).",
         ));
     }
     for key in known {
@@ -178,6 +196,7 @@ fn element(elem: &Value, ptr: &str, depth: usize, go: bool, out: &mut Vec<Proble
                         gptr,
                         At::Key,
                         "the git generator has neither directories nor files; Argo CD fails the ApplicationSet with \"ApplicationSet is empty\" and generates nothing".to_owned(),
+                        "Add `directories` or `files` patterns to the git generator.",
                     ));
                 }
             }
@@ -214,6 +233,7 @@ fn provider(body: &Value, gptr: &str, names: &[&str], error: &str, out: &mut Vec
             "the generator names no provider ({}); Argo CD fails the ApplicationSet with \"{error}\" and generates nothing",
             names.join(", ")
         ),
+        "Configure one provider block, such as `github: {organization: acme}`.",
     ));
 }
 
@@ -243,6 +263,7 @@ fn combination(
                 "the matrix generator has {n} child generator{}; a matrix combines exactly two, and Argo CD fails the ApplicationSet with \"{error}\" and generates nothing",
                 if n == 1 { "" } else { "s" }
             ),
+            "Give the matrix exactly two child generators; nest another matrix to combine more.",
         ));
     }
     if !matrix {
@@ -254,6 +275,7 @@ fn combination(
                     "the merge generator has {n} child generator{}; Argo CD fails the ApplicationSet with \"found less than two generators, Merge requires two or more\" and generates nothing",
                     if n == 1 { "" } else { "s" }
                 ),
+                "Give the merge at least two child generators: the first is the base, the others override it.",
             ));
         }
         let keys = match body.get("mergeKeys") {
@@ -269,6 +291,7 @@ fn combination(
                 pointer,
                 at,
                 "the merge generator has no mergeKeys; Argo CD fails the ApplicationSet with \"no merge keys were specified, Merge requires at least one\" and generates nothing".to_owned(),
+                "List the parameters that identify a parameter set in mergeKeys, such as `mergeKeys: [server]`.",
             ));
         }
     }
@@ -289,6 +312,7 @@ fn list(body: &Value, gptr: &str, go: bool, out: &mut Vec<Problem>) {
                     eptr,
                     At::Value,
                     "a list element must be a mapping; Argo CD fails the ApplicationSet with \"error unmarshling list element json\" and generates nothing".to_owned(),
+                    "Write each element as a mapping of parameter names to values.",
                 ));
             }
             continue;
@@ -304,6 +328,7 @@ fn list(body: &Value, gptr: &str, go: bool, out: &mut Vec<Problem>) {
                         at,
                         At::Value,
                         "'values' of a list element must be a mapping of strings; Argo CD fails the ApplicationSet with \"error parsing values map\" and generates nothing".to_owned(),
+                        "Write `values` as a mapping of names to strings.",
                     ));
                     continue;
                 };
@@ -334,6 +359,7 @@ fn not_string(pointer: String, v: &Value) -> Problem {
         format!(
             "this list element value is {what}; with goTemplate: false every value must be a string, and Argo CD fails the ApplicationSet with \"error parsing value as string\" and generates nothing"
         ),
+        "Quote the value (\"2\", \"true\"), or set goTemplate: true, where element values keep their type.",
     )
 }
 
@@ -399,7 +425,7 @@ mod tests {
                 p("/spec/generators/5/list/elements/0/values/b", At::Value),
                 p("/spec/generators/5/list/elements/1", At::Value),
                 p("/spec/generators/6/git", At::Key),
-                p("/spec/generators/7/matrix/generators/0/clusters", At::Key),
+                p("/spec/generators/7/matrix/generators/0/list", At::Key),
                 p(
                     "/spec/generators/7/matrix/generators/1/merge/generators/0/matrix",
                     At::Key
