@@ -332,7 +332,7 @@ pub fn remap(repo: &Repo, generated: &Generated, span: Span) -> Option<(Span, At
             return Some((mapped, attribution(index, unresolved)));
         }
     }
-    let mapped = patch_span(repo, set, app, &tokens, is_key)
+    let mapped = patch_span(repo, set, &tokens, is_key)
         .or_else(|| derived_span(set, app, &tokens, is_key))
         .unwrap_or_else(|| fallback(set));
     Some((mapped, attribution(index, false)))
@@ -506,23 +506,8 @@ fn block_header(text: &str, content: usize) -> Option<usize> {
 
 /// A `templatePatch` node at the generated Application's path, found in the unrendered
 /// patch text: the patch wrote that field.
-fn patch_span(
-    repo: &Repo,
-    set: &Object,
-    app: &GeneratedApp,
-    tokens: &[String],
-    is_key: bool,
-) -> Option<Span> {
-    let has_patch = app.fields.values().any(|o| {
-        matches!(
-            o,
-            Origin::Template {
-                part: Part::TemplatePatch,
-                ..
-            }
-        )
-    });
-    if !has_patch || tokens.is_empty() {
+fn patch_span(repo: &Repo, set: &Object, tokens: &[String], is_key: bool) -> Option<Span> {
+    if tokens.is_empty() {
         return None;
     }
     let node = set.node.pointer("/spec/templatePatch")?;
@@ -584,32 +569,47 @@ fn derived_span(set: &Object, app: &GeneratedApp, tokens: &[String], is_key: boo
             }
         }
         let mut best: Option<(usize, Span)> = None;
+        let rest = &tokens[k..];
         for base in bases {
             let Some(start) = set.node.pointer(base) else {
                 continue;
             };
-            let rest = &tokens[k..];
+            // The key of the node reached (a mapping member's key), for a target that is
+            // a key or that the template does not have: a mapping is shown by its key.
+            let mut key = base.rsplit_once('/').and_then(|(parent, last)| {
+                let parent = set.node.pointer(parent)?;
+                if parent.is_seq() {
+                    return None;
+                }
+                parent
+                    .entry(&last.replace("~1", "/").replace("~0", "~"))
+                    .map(|e| &e.key)
+            });
             let mut cur = start;
             let mut depth = 0;
-            let mut key_node = None;
-            for (i, t) in rest.iter().enumerate() {
-                let last = i + 1 == rest.len();
-                if last && is_key && !cur.is_seq() {
-                    if let Some(e) = cur.entry(t) {
-                        key_node = Some(&e.key);
-                        depth += 1;
-                    }
-                    break;
-                }
+            for t in rest {
+                // An item of a list keeps the list's key.
+                let entry_key = if cur.is_seq() {
+                    key
+                } else {
+                    cur.entry(t).map(|e| &e.key)
+                };
                 match step(cur, t) {
                     Some(n) => {
+                        key = entry_key;
                         cur = n;
                         depth += 1;
                     }
                     None => break,
                 }
             }
-            let span = set.span(key_node.unwrap_or(cur));
+            let exact = depth == rest.len();
+            let node = if !is_key && (exact || cur.scalar().is_some()) {
+                cur
+            } else {
+                key.unwrap_or(cur)
+            };
+            let span = set.span(node);
             if best.is_none_or(|(d, _)| depth > d) {
                 best = Some((depth, span));
             }
@@ -788,4 +788,212 @@ pub fn home(repo: &Repo, generated: &Generated, o: &Object) -> Option<Span> {
     o.generated.as_ref()?;
     let name = o.metadata().and_then(|m| m.get("name")).unwrap_or(&o.node);
     remap(repo, generated, o.span(name)).map(|(s, _)| crate::model::rendered::remap(repo, s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::walk::WalkItem;
+
+    const SET: &str = "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: pay
+spec:
+  generators:
+    - list:
+        elements:
+          - env: dev
+            owner: team-a
+  template:
+    metadata:
+      name: 'pay-{{env}}'
+      labels:
+        '{{owner}}': 'yes'
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/acme/gitops.git
+        path: apps/pay
+        directory:
+          recurse: true
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: 'pay-{{missing}}'
+      syncPolicy:
+        syncOptions:
+          - CreateNamespace=true,Validate=false
+  templatePatch: |
+    spec:
+      syncPolicy:
+        automated:
+          prune: true
+";
+
+    /// The repository of `SET`, generated, and the generated Application's object index.
+    fn generated() -> (Repo, Generated, usize) {
+        let mut repo = Repo::default();
+        let item = WalkItem {
+            rel_path: "set.yaml".to_owned(),
+            abs_path: "/r/set.yaml".into(),
+            error: None,
+        };
+        let lf = crate::load::load_bytes(FileId(0), &item, SET.as_bytes().to_vec());
+        repo.db.add(lf.source);
+        repo.objects.extend(lf.objects);
+        repo.reindex();
+        let identity = RepoIdentity::new("/nonexistent".into(), &[]);
+        let g = generate_all(
+            &mut repo,
+            &Config::default(),
+            &identity,
+            &appset::NoGoEngine,
+        );
+        let index = repo
+            .objects
+            .iter()
+            .position(|o| o.generated.is_some())
+            .unwrap_or(usize::MAX);
+        (repo, g, index)
+    }
+
+    /// Where a finding on the node at `steps` of the generated Application goes (text of
+    /// the set file), and whether it was attributed as unresolved.
+    fn mapped(steps: &[&str], key: bool) -> (String, bool) {
+        let (repo, g, index) = generated();
+        let o = &repo.objects[index];
+        let mut node = &o.node;
+        let mut key_node = None;
+        for s in steps {
+            key_node = node.entry(s).map(|e| &e.key);
+            node = match s.parse::<usize>() {
+                Ok(i) => &node.items()[i],
+                Err(_) => node.get(s).unwrap_or(node),
+            };
+        }
+        let target = if key { key_node.unwrap_or(node) } else { node };
+        let (span, a) =
+            remap(&repo, &g, o.span(target)).unwrap_or((o.span(target), attribution(0, false)));
+        (repo.db.snippet(span).to_owned(), a.unresolved)
+    }
+
+    #[test]
+    fn strings_map_to_the_template_string_they_were_rendered_from() {
+        assert_eq!(
+            mapped(&["metadata", "name"], false),
+            ("'pay-{{env}}'".to_owned(), false)
+        );
+        assert_eq!(
+            mapped(&["spec", "source", "repoURL"], false),
+            ("https://github.com/acme/gitops.git".to_owned(), false)
+        );
+        // A templated key maps to the key as written.
+        assert_eq!(
+            mapped(&["metadata", "labels", "team-a"], true),
+            ("'{{owner}}'".to_owned(), false)
+        );
+        // Unresolved parameters are SET003's: the finding is marked.
+        assert_eq!(
+            mapped(&["spec", "destination", "namespace"], false),
+            ("'pay-{{missing}}'".to_owned(), true)
+        );
+    }
+
+    #[test]
+    fn part_of_a_string_maps_to_the_same_characters_when_written_alike() {
+        let (repo, g, index) = generated();
+        let o = &repo.objects[index];
+        let item = o
+            .node
+            .pointer("/spec/syncPolicy/syncOptions/0")
+            .unwrap_or(&o.node);
+        // `Validate=false`, the second item of the value.
+        let text = repo.db.snippet(o.span(item));
+        let at = text.find("Validate").unwrap_or(0);
+        let span = Span::new(
+            o.file,
+            item.start as usize + at,
+            item.start as usize + at + "Validate=false".len(),
+        );
+        let (mapped, _) = remap(&repo, &g, span).unwrap_or((span, attribution(0, false)));
+        assert_eq!(repo.db.snippet(mapped), "Validate=false");
+        assert_eq!(repo.db.get(mapped.file).rel_path, "set.yaml");
+    }
+
+    #[test]
+    fn other_fields_map_to_the_same_field_or_the_nearest_templated_ancestor() {
+        // A boolean of the template.
+        assert_eq!(
+            mapped(&["spec", "source", "directory", "recurse"], false),
+            ("true".to_owned(), false)
+        );
+        // A key of the template.
+        assert_eq!(
+            mapped(&["spec", "destination"], true),
+            ("destination".to_owned(), false)
+        );
+        // A field the patch wrote: inside the patch text.
+        assert_eq!(
+            mapped(&["spec", "syncPolicy", "automated", "prune"], false),
+            ("true".to_owned(), false)
+        );
+        assert_eq!(
+            mapped(&["spec", "syncPolicy", "automated"], true),
+            ("automated".to_owned(), false)
+        );
+        // What Argo CD adds: the forced namespace (the set names none, so its name), the
+        // finalizer (the template's metadata), the constant kind (the template key).
+        assert_eq!(
+            mapped(&["metadata", "namespace"], false),
+            ("pay".to_owned(), false)
+        );
+        assert_eq!(
+            mapped(&["metadata", "finalizers", "0"], false),
+            ("metadata".to_owned(), false)
+        );
+        assert_eq!(mapped(&["kind"], false), ("template".to_owned(), false));
+    }
+
+    #[test]
+    fn parameters_are_summarised_without_secret_values() {
+        let (repo, _, index) = generated();
+        let from = repo.objects[index].generated.as_deref();
+        assert_eq!(
+            from.map(|f| f.params.as_str()),
+            Some("from list element {env: dev, owner: team-a}")
+        );
+        let clusters = [ClusterEntry {
+            name: "prod".to_owned(),
+            server: "https://prod.example.com".to_owned(),
+            project: None,
+            labels: vec![("token".to_owned(), "s3cr3t".to_owned())],
+            annotations: Vec::new(),
+            origin: crate::model::cluster::ClusterOrigin::Secret(0),
+        }];
+        let item = Item::Cluster {
+            name: "prod".to_owned(),
+            origin: crate::model::cluster::ClusterOrigin::Secret(0),
+        };
+        let text = describe_item(
+            &Value::Null,
+            "/spec/generators/0/clusters",
+            &item,
+            &clusters,
+        );
+        assert_eq!(text, "cluster 'prod' (https://prod.example.com)");
+        assert!(!text.contains("s3cr3t"));
+        assert_eq!(
+            brief(&serde_json::json!({"a": "x".repeat(70), "b": 1, "c": {"d": true}})),
+            format!("{{a: {}…, b: 1, c: {{\"d\":true}}}}", "x".repeat(60))
+        );
+    }
+
+    #[test]
+    fn block_scalar_headers_are_found_before_the_content() {
+        let text = "a:\n  patch: |- # note\n\n    x: 1\n";
+        let content = text.find("x: 1").unwrap_or(0);
+        assert_eq!(block_header(text, content), text.find('|'));
+        assert_eq!(block_header("k: v\n", 3), None);
+    }
 }

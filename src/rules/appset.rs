@@ -93,7 +93,7 @@ fn set_name(o: &Object) -> &str {
 
 /// The template strings of an ApplicationSet: `spec.template`, the top-level generators'
 /// own templates and `spec.templatePatch`, with their pointers; `keys` adds mapping keys.
-fn template_strings<'n>(o: &'n Object, keys: bool) -> Vec<(&'n Node, String)> {
+fn template_strings(o: &Object, keys: bool) -> Vec<(&Node, String)> {
     let mut out = Vec::new();
     let Some(spec) = o.spec() else { return out };
     if let Some(t) = spec.get("template") {
