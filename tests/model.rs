@@ -553,3 +553,98 @@ fn the_migrations_example_reports_the_presync_hook_only() {
             .contains("Sync phase, wave -2")
     );
 }
+
+/// An ApplicationSet deployed by a kustomize app of apps (canned render output): the
+/// rendered copy stands for the written ApplicationSet (expanded once, no duplicates),
+/// its Applications are children of the Application that renders it, and their own
+/// kustomize sources are rendered in turn, so that their resources are checked and a
+/// finding on one names the generated Application.
+#[test]
+fn a_rendered_application_set_generates_once_and_its_applications_are_rendered() {
+    use kubectl_gitops::cli::{LintArgs, lint_with};
+    use kubectl_gitops::render::fixture::FixtureRenderer;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        ".kubectl-gitops.yaml",
+        "repoURLs: [https://github.com/acme/gitops.git]\n",
+    );
+    write(
+        root,
+        "root.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team\n  namespace: argocd\nspec:\n  sourceRepos: [\"*\"]\n  destinations: [{server: \"*\", namespace: \"*\"}]\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/gitops.git\n    path: appsets\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n",
+    );
+    let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  syncPolicy:\n    preserveResourcesOnDeletion: true\n  generators:\n    - list:\n        elements:\n          - env: prod\n  template:\n    metadata:\n      name: 'web-{{env}}'\n    spec:\n      project: team\n      source:\n        repoURL: https://github.com/acme/gitops.git\n        path: 'web/{{env}}'\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: web\n";
+    write(root, "appsets/web.yaml", set);
+    write(
+        root,
+        "appsets/kustomization.yaml",
+        "resources: [web.yaml]\n",
+    );
+    write(
+        root,
+        "web/prod/kustomization.yaml",
+        "resources: [role.yaml]\n",
+    );
+    write(
+        root,
+        "web/prod/role.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n",
+    );
+    let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n";
+    let renderer = FixtureRenderer::new()
+        .with(root.join("appsets"), Ok(set.to_owned()))
+        .with(root.join("web/prod"), Ok(role.to_owned()));
+    let args = LintArgs::new(vec![root.to_path_buf()]);
+    let (result, tree) = lint_with(&args, Some(&renderer), |_, model, _| {
+        model
+            .apps
+            .iter()
+            .map(|a| {
+                let children: Vec<String> = a
+                    .children
+                    .iter()
+                    .map(|&c| model.apps[c].name.clone())
+                    .collect();
+                (a.name.clone(), children, a.resources.len())
+            })
+            .collect::<Vec<_>>()
+    })
+    .expect("lints");
+    // One generated Application (not one per copy of the set), below `root`, with the
+    // rendered ClusterRole as its resource.
+    assert_eq!(
+        tree,
+        [
+            ("root".to_owned(), vec!["web-prod".to_owned()], 1),
+            ("web-prod".to_owned(), Vec::new(), 1)
+        ]
+    );
+    let got: Vec<(String, usize, String, String)> = result
+        .outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let f = result.repo.db.get(d.primary.span.file);
+            (
+                f.rel_path.clone(),
+                f.line_col(d.primary.span.start).line,
+                d.code.clone(),
+                d.message.clone(),
+            )
+        })
+        .collect();
+    // The ClusterRole the project does not permit: at its file, naming the generated
+    // Application.
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1, got[0].2.as_str()),
+        ("web/prod/role.yaml", 2, "PRJ004")
+    );
+    assert!(got[0].3.contains("'web-prod'"), "{}", got[0].3);
+    let requests = renderer.requests.lock().expect("lock");
+    let apps: Vec<&str> = requests.iter().map(|r| r.app_name.as_str()).collect();
+    assert_eq!(apps, ["root", "web-prod"]);
+}

@@ -379,10 +379,20 @@ impl<'r> Model<'r> {
                 .filter_map(|r| by_object.get(r).copied())
                 .collect();
             if !by_set.is_empty() {
+                // A rendered copy of an ApplicationSet stands for the one it was built from.
                 let generated: Vec<usize> = apps[a]
                     .resources
                     .iter()
-                    .filter_map(|r| by_set.get(r))
+                    .map(
+                        |&r| match repo.objects.get(r).and_then(|o| o.rendered.as_ref()) {
+                            Some(from) => match from.trace {
+                                crate::model::Trace::Object(j) => j,
+                                _ => r,
+                            },
+                            None => r,
+                        },
+                    )
+                    .filter_map(|r| by_set.get(&r))
                     .flatten()
                     .copied()
                     .collect();

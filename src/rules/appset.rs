@@ -922,6 +922,8 @@ pub fn check_not_expanded(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
     let describe = |n: &crate::argo::appset::NotExpanded| {
         if n.kind == "goTemplate" {
             format!("its Go templates ({})", n.reason)
+        } else if n.generator == "/spec/generators" {
+            n.reason.clone()
         } else {
             format!("generator {} ({})", dotted(&n.generator), n.reason)
         }
