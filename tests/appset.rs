@@ -856,12 +856,12 @@ fn go_template_missing_key_is_set003_at_the_parameter() {
         })
         .collect();
     // `.path.basenme` inside `'strict-{{.path.basenme}}'` (columns 23..36) and inside
-    // `'team-{{.path.basenme}}'` (columns 25..38).
+    // `'team-{{.path.basenme}}'` (columns 24..37).
     assert_eq!(
         found,
         [
             ("SET009", "appsets/lenient.yaml", 8, 15, 19),
-            ("SET003", "appsets/lenient.yaml", 21, 25, 38),
+            ("SET003", "appsets/lenient.yaml", 21, 24, 37),
             ("SET003", "appsets/strict.yaml", 20, 23, 36),
         ]
     );

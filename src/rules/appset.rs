@@ -961,6 +961,169 @@ pub fn check_not_expanded(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::argo::appset::{GoTemplates, IssueKind, ParamRef, TemplateIssue};
+    use crate::config::Config;
+    use crate::engine::catalogue::Catalogue;
+    use crate::engine::select::Selection;
+    use crate::model::identity::RepoIdentity;
+    use crate::model::{Model, Repo};
+    use crate::source::FileId;
+
+    /// A stand-in for the Go template engine that knows actions holding one field chain
+    /// (`{{.path.basename}}`), enough to drive the contract the real engine fulfils:
+    /// `param_refs` names each chain with its byte range, a missing key renders as
+    /// `<no value>`, or fails at the chain with `missingkey=error`.
+    struct FieldChains;
+
+    fn chains(src: &str) -> Vec<(String, std::ops::Range<usize>)> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some(i) = src[pos..].find("{{") {
+            let start = pos + i + 2;
+            let Some(j) = src[start..].find("}}") else {
+                break;
+            };
+            let body = &src[start..start + j];
+            let lead = body.len() - body.trim_start().len();
+            let chain = body.trim();
+            if let Some(name) = chain.strip_prefix('.') {
+                let at = start + lead;
+                out.push((name.to_owned(), at..at + chain.len()));
+            }
+            pos = start + j + 2;
+        }
+        out
+    }
+
+    impl GoTemplates for FieldChains {
+        fn render(
+            &self,
+            src: &str,
+            data: &Value,
+            options: &[String],
+        ) -> Result<String, TemplateIssue> {
+            let strict = options.iter().any(|o| o == "missingkey=error");
+            let mut out = src.to_owned();
+            for (name, range) in chains(src).into_iter().rev() {
+                let value = name.split('.').try_fold(data, |v, k| v.get(k));
+                let text = match value {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None if strict => {
+                        let last = name.rsplit('.').next().unwrap_or("");
+                        return Err(TemplateIssue {
+                            range,
+                            message: format!("map has no entry for key \"{last}\""),
+                            kind: IssueKind::Execute,
+                        });
+                    }
+                    None => "<no value>".to_owned(),
+                };
+                out.replace_range(range.start - 2..range.end + 2, &text);
+            }
+            Ok(out)
+        }
+
+        fn param_refs(&self, src: &str) -> Vec<ParamRef> {
+            chains(src)
+                .into_iter()
+                .map(|(name, range)| ParamRef {
+                    name,
+                    range,
+                    resolved: false,
+                })
+                .collect()
+        }
+    }
+
+    /// SET003 findings (line, first and last column) for `yaml`, expanded with
+    /// `FieldChains`.
+    fn set003_with_go(yaml: &str) -> Vec<(usize, usize, usize)> {
+        let mut repo = Repo::default();
+        let item = crate::walk::WalkItem {
+            rel_path: "set.yaml".to_owned(),
+            abs_path: "/r/set.yaml".into(),
+            error: None,
+        };
+        let lf = crate::load::load_bytes(FileId(0), &item, yaml.as_bytes().to_vec());
+        repo.db.add(lf.source);
+        repo.objects.extend(lf.objects);
+        repo.reindex();
+        let config = Config::default();
+        let identity = RepoIdentity::new("/nonexistent".into(), &[]);
+        let generated =
+            crate::model::generated::generate_all(&mut repo, &config, &identity, &FieldChains);
+        let renders = crate::model::rendered::Renders::default();
+        let model = Model::build_stages(&repo, &config, identity, &renders, generated);
+        let Ok(cat) = Catalogue::builtin() else {
+            return Vec::new();
+        };
+        let Ok(selection) = Selection::new(&cat, &["SET003".to_owned()], &[], &[]) else {
+            return Vec::new();
+        };
+        let outcome = crate::engine::run(
+            &repo,
+            &model,
+            &config,
+            &cat,
+            &selection,
+            crate::rules::NATIVE,
+            Vec::new(),
+        );
+        outcome
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let f = repo.db.get(d.primary.span.file);
+                let (s, e) = (
+                    f.line_col(d.primary.span.start),
+                    f.line_col(d.primary.span.end),
+                );
+                (s.line, s.column, e.column)
+            })
+            .collect()
+    }
+
+    fn go_set(options: &str, annotation: &str) -> String {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: s
+spec:
+  goTemplate: true
+  goTemplateOptions: [{options}]
+  generators:
+    - list:
+        elements:
+          - path: {{basename: web}}
+  template:
+    metadata:
+      name: 'app-{{{{.path.basename}}}}'
+      annotations:
+        owner: {annotation}
+    spec:
+      project: default
+      source: {{repoURL: https://github.com/acme/apps.git, path: x}}
+      destination: {{server: https://kubernetes.default.svc, namespace: x}}
+"
+        )
+    }
+
+    /// Acceptance (issue 7): `{{.path.basenme}}` with `missingkey=error` is SET003 at
+    /// exactly the parameter's characters; without it, where it renders `<no value>`.
+    #[test]
+    fn go_template_parameters_that_do_not_resolve() {
+        // `'team-{{.path.basenme}}'` on line 16: `.path.basenme` is columns 24..37.
+        let annotation = "'team-{{.path.basenme}}'";
+        assert_eq!(
+            set003_with_go(&go_set("\"missingkey=error\"", annotation)),
+            [(16, 24, 37)]
+        );
+        assert_eq!(set003_with_go(&go_set("", annotation)), [(16, 24, 37)]);
+        // A parameter the generator produces: nothing to report.
+        assert_eq!(set003_with_go(&go_set("", "'team-{{.path.basename}}'")), []);
+    }
 
     #[test]
     fn pointers_read_as_dotted_paths() {
