@@ -309,7 +309,13 @@ const TIMEOUT_MESSAGE: &str = "jq evaluation ran out of its time budget";
 // ---------------------------------------------------------------------------------------
 // The jq environment: jaq's definitions with gojq's deletion and ticking loops.
 
-const PRELUDE: &str = r#"
+/// Definitions put first (they use only natives).
+const PRELUDE_FIRST: &str = r#"
+def range($from; $upto; $by): if $by == 0 then {}[] else __kg_range($from; $upto; $by) | __kg_tick end;
+"#;
+
+/// Replacements, each put where jaq's own definition of the same name and arity was.
+const REPLACEMENTS: &str = r#"
 def del(f): __kg_delpaths([path(f)]);
 def delpaths($ps): __kg_delpaths($ps);
 def repeat(f): def rec: __kg_tick | (f, rec); rec;
@@ -317,28 +323,28 @@ def recurse(f): def rec: __kg_tick | (., (f | rec)); rec;
 def recurse(f; cond): recurse(f | select(cond));
 def while(cond; update): def rec: __kg_tick | if cond then ., (update | rec) else empty end; rec;
 def until(cond; update): def rec: __kg_tick | if cond then . else update | rec end; rec;
-def range($from; $upto; $by): if $by == 0 then empty else __kg_range($from; $upto; $by) | __kg_tick end;
 "#;
 
-/// Definitions replaced by [`PRELUDE`] (name, arity).
-const REPLACED: &[(&str, usize)] = &[
-    ("del", 1),
-    ("delpaths", 1),
-    ("repeat", 1),
-    ("recurse", 1),
-    ("recurse", 2),
-    ("while", 2),
-    ("until", 2),
-];
-
 fn defs() -> impl Iterator<Item = Def<&'static str>> {
-    let prelude: Vec<Def<&'static str>> =
-        jaq_core::load::parse(PRELUDE, |p| p.defs()).unwrap_or_default();
-    jaq_core::defs()
+    let first: Vec<Def<&'static str>> = jaq_core::load::parse(PRELUDE_FIRST, |p| p.defs()).unwrap_or_default();
+    let mut replacements: Vec<Option<Def<&'static str>>> = jaq_core::load::parse(REPLACEMENTS, |p| p.defs())
+        .unwrap_or_default()
+        .into_iter()
+        .map(Some)
+        .collect();
+    let std = jaq_core::defs()
         .chain(jaq_std::defs())
         .chain(jaq_json::defs())
-        .filter(|d| !REPLACED.contains(&(d.name, d.args.len())))
-        .chain(prelude)
+        .filter_map(move |d| {
+            let slot = replacements
+                .iter_mut()
+                .find(|r| r.as_ref().is_some_and(|r| r.name == d.name && r.args.len() == d.args.len()));
+            match slot {
+                Some(r) => r.take(),
+                None => Some(d),
+            }
+        });
+    first.into_iter().chain(std)
 }
 
 fn funs() -> impl Iterator<Item = jaq_core::native::Fun<D>> {
@@ -451,7 +457,10 @@ fn build(code: &str) -> Result<Filter, Vec<BuildError>> {
         let mut out = Vec::new();
         for (_, items) in errs {
             for (name, undefined) in items {
-                let at = offset_in(code, name).unwrap_or(0);
+                // A name outside the code would be a bug in our own definitions.
+                let Some(at) = offset_in(code, name) else {
+                    continue;
+                };
                 let what = match undefined {
                     jaq_core::compile::Undefined::Filter(arity) => format!("function `{name}/{arity}`"),
                     jaq_core::compile::Undefined::Var => format!("variable `{name}`"),
@@ -469,7 +478,12 @@ fn describe_expect(e: &str) -> String {
     match e {
         "term" => "a term (a value, path or function call)".into(),
         "nothing" => "nothing more".into(),
-        s if s.len() <= 2 || s == "then" || s == "end" || s == "as" || s == "else" => format!("`{s}`"),
+        "semicolon or right parenthesis" => "`;` or `)`".into(),
+        "comma or right bracket" => "`,` or `]`".into(),
+        "comma or right brace" => "`,` or `}`".into(),
+        "else or end" => "`elif`, `else` or `end`".into(),
+        "key" => "a key".into(),
+        s if s.chars().all(|c| !c.is_alphabetic()) || ["then", "end", "as", "else", "do"].contains(&s) => format!("`{s}`"),
         s => format!("a {s}"),
     }
 }
@@ -480,11 +494,24 @@ fn describe_expect(e: &str) -> String {
 /// Compiles one `jqPathExpressions` entry the way Argo CD does (`del(E)`).
 pub fn compile(expr: &str) -> Result<JqExpr, JqCompileError> {
     let wrapped = format!("del({expr})");
+    if let Some(found) = question_alternative(expr) {
+        return found;
+    }
     let checked = build(&wrapped);
     let filter = match checked {
         Ok(f) => f,
         Err(errs) => {
             let err = map_errors(expr, &wrapped, errs);
+            if let Some(name) = &err.undefined
+                && (name == "input" || name == "inputs")
+            {
+                return Err(JqCompileError {
+                    range: err.error.range,
+                    message: format!(
+                        "`{name}` is not allowed: Argo CD compiles the expression without inputs"
+                    ),
+                });
+            }
             if let Some(why) = gojq_only(expr, &err) {
                 return Ok(JqExpr {
                     source: expr.to_string(),
@@ -494,6 +521,9 @@ pub fn compile(expr: &str) -> Result<JqExpr, JqCompileError> {
             return Err(err.error);
         }
     };
+    if let Some(err) = jaq_only_name(expr) {
+        return Err(err);
+    }
     let instrumented = instrument(expr);
     let standalone = {
         let arena = Arena::default();
@@ -528,9 +558,14 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
     let end = wrapped.len() - 1; // our closing `)`
     let to_expr = |at: usize| at.saturating_sub(PREFIX).min(expr.len());
     let scan = scan_delimiters(expr);
-    let first = errs.into_iter().min_by_key(|e| match e {
-        BuildError::At(at, ..) | BuildError::Unclosed(at, _) | BuildError::Undefined(at, ..) => *at,
-    });
+    // Our own `del(` left unclosed is a consequence; prefer any other error.
+    let wrapper_only = errs.iter().all(|e| matches!(e, BuildError::Unclosed(at, _) if *at < PREFIX));
+    let first = errs
+        .into_iter()
+        .filter(|e| wrapper_only || !matches!(e, BuildError::Unclosed(at, _) if *at < PREFIX))
+        .min_by_key(|e| match e {
+            BuildError::At(at, ..) | BuildError::Unclosed(at, _) | BuildError::Undefined(at, ..) => *at,
+        });
     let error = |range: Range<usize>, message: String| Mapped {
         error: JqCompileError { range, message },
         undefined: None,
@@ -549,15 +584,27 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
             }
         }
         Some(BuildError::Unclosed(open_at, open)) => {
-            if open_at >= PREFIX {
+            if open_at >= PREFIX && scan.unclosed_string.is_none() {
                 let s = to_expr(open_at);
                 return error(
                     s..(s + open.len()).min(expr.len()),
                     format!("`{open}` at character {} is never closed", char_number(expr, s)),
                 );
             }
-            // Our own `del(` is unclosed: E opened something it never closes, or a
-            // comment hid the closing parenthesis Argo CD adds.
+            // Our own `del(` is unclosed: E closes something it never opened, opens
+            // something it never closes, or a comment hid the `)` Argo CD adds.
+            if let Some((c, pos)) = scan.stray_closer {
+                return error(
+                    pos..pos + c.len_utf8(),
+                    format!("unexpected `{c}` at character {}: nothing opened it", char_number(expr, pos)),
+                );
+            }
+            if let Some(at) = scan.unclosed_string {
+                return error(
+                    at..expr.len(),
+                    format!("the string starting at character {} is never closed", char_number(expr, at)),
+                );
+            }
             if let Some((c, at)) = scan.unclosed {
                 return error(at..at + c.len_utf8(), format!("`{c}` at character {} is never closed", char_number(expr, at)));
             }
@@ -594,8 +641,23 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
             } else {
                 s + found.len()
             };
+            let expected = if expected == "expected `;` or `)`" && depth_at(expr, s) == 0 {
+                "expected an operator such as `|` or `,` before it".to_string()
+            } else {
+                expected
+            };
+            if let Some((c, pos)) = scan.stray_closer
+                && pos == s
+            {
+                return error(
+                    pos..pos + c.len_utf8(),
+                    format!("unexpected `{c}` at character {}: nothing opened it", char_number(expr, pos)),
+                );
+            }
             let message = if found.is_empty() {
                 format!("the expression ends too early; {expected}")
+            } else if expected == "expected a token" {
+                format!("unexpected character `{shown}` at character {}", char_number(expr, s))
             } else {
                 format!("unexpected `{shown}` at character {}; {expected}", char_number(expr, s))
             };
@@ -612,6 +674,33 @@ fn shorten(s: &str) -> String {
     }
 }
 
+/// How many delimiters are open at byte `at` of E (strings and comments skipped).
+fn depth_at(expr: &str, at: usize) -> usize {
+    let prefix = expr.get(..at).unwrap_or(expr);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in prefix.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth
+}
+
 /// 1-based character number of byte offset `at`.
 fn char_number(s: &str, at: usize) -> usize {
     s.get(..at).map_or(0, |p| p.chars().count()) + 1
@@ -622,6 +711,7 @@ fn char_number(s: &str, at: usize) -> usize {
 struct Scan {
     stray_closer: Option<(char, usize)>,
     unclosed: Option<(char, usize)>,
+    unclosed_string: Option<usize>,
     comment: Option<usize>,
 }
 
@@ -684,9 +774,11 @@ fn scan_delimiters(expr: &str) -> Scan {
         .rev()
         .find(|(c, _)| matches!(c, '(' | '[' | '{'))
         .copied();
+    let unclosed_string = stack.iter().rev().find(|(c, _)| *c == '"').map(|(_, at)| *at);
     Scan {
         stray_closer: stray,
         unclosed,
+        unclosed_string,
         comment,
     }
 }
@@ -729,16 +821,157 @@ fn gojq_only(expr: &str, err: &Mapped) -> Option<String> {
     {
         return Some(format!("`{name}` is a gojq builtin that this tool's jq engine does not provide"));
     }
-    if expr.contains("?//") {
-        return Some("the `?//` destructuring alternative is not supported by this tool's jq engine".into());
-    }
     if expr.contains("import ") || expr.contains("include ") {
         return Some("jq modules cannot be loaded here".into());
     }
     None
 }
 
-/// Inserts `__kg_tick | ` after the `:` of every `def`, so user recursion ticks.
+/// Names jaq defines that gojq never had (jaq's internal helpers, `keys_unsorted`) and
+/// our own natives: gojq reports them as undefined functions.
+const JAQ_ONLY: &[&str] = &[
+    "keys_unsorted", "key_values", "path_value", "isboolean", "isnumber", "isstring",
+    "isarray", "isobject", "toboolean", "totype", "ilogb", "escape_sh", "escape_html",
+    "unescape_html", "encode_uri", "decode_uri", "encode_base64", "decode_base64", "matches",
+    "split_matches", "split_", "scan_", "capture_of_match", "min_by_or_empty",
+    "max_by_or_empty", "debug_empty", "stderr_empty", "error_empty", "tobytes", "@htmld",
+    "__kg_tick", "__kg_delpaths", "__kg_range",
+];
+
+/// A call of a [`JAQ_ONLY`] name that E does not define itself.
+fn jaq_only_name(expr: &str) -> Option<JqCompileError> {
+    let tokens = Lexer::new(expr).lex().ok()?;
+    let mut defined = Vec::new();
+    collect_defined(&tokens, &mut defined);
+    find_jaq_only(expr, &tokens, &defined, None)
+}
+
+fn collect_defined<'a>(tokens: &[Token<&'a str>], out: &mut Vec<&'a str>) {
+    for (i, Token(text, tok)) in tokens.iter().enumerate() {
+        match tok {
+            Tok::Word if *text == "def" => {
+                if let Some(Token(name, Tok::Word)) = tokens.get(i + 1) {
+                    out.push(name);
+                }
+            }
+            Tok::Block(inner) => collect_defined(inner, out),
+            Tok::Str(parts) => {
+                for part in parts {
+                    if let StrPart::Term(Token(_, Tok::Block(inner))) = part {
+                        collect_defined(inner, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn find_jaq_only(expr: &str, tokens: &[Token<&str>], defined: &[&str], block: Option<&str>) -> Option<JqCompileError> {
+    for (i, Token(text, tok)) in tokens.iter().enumerate() {
+        match tok {
+            Tok::Word | Tok::Fmt if JAQ_ONLY.contains(text) && !defined.contains(text) => {
+                let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(|t| t.0);
+                let next = tokens.get(i + 1);
+                let next_text = next.map(|t| t.0);
+                let field = prev.is_some_and(|p| p.ends_with('.'));
+                let key = next_text == Some(":");
+                let shorthand = block.is_some_and(|b| b.starts_with('{'))
+                    && matches!(prev, None | Some(","))
+                    && matches!(next_text, None | Some(",") | Some("}"));
+                if field || key || shorthand {
+                    continue;
+                }
+                let arity = match next {
+                    Some(Token(b, Tok::Block(inner))) if b.starts_with('(') => {
+                        1 + inner.iter().filter(|t| matches!(t.1, Tok::Sym) && t.0 == ";").count()
+                    }
+                    _ => 0,
+                };
+                let at = offset_in(expr, text)?;
+                return Some(JqCompileError {
+                    range: at..at + text.len(),
+                    message: format!(
+                        "undefined function `{text}/{arity}` at character {} (gojq, the jq of Argo CD, does not have it)",
+                        char_number(expr, at)
+                    ),
+                });
+            }
+            Tok::Block(inner) => {
+                if let Some(e) = find_jaq_only(expr, inner, defined, Some(text)) {
+                    return Some(e);
+                }
+            }
+            Tok::Str(parts) => {
+                for part in parts {
+                    if let StrPart::Term(Token(b, Tok::Block(inner))) = part
+                        && let Some(e) = find_jaq_only(expr, inner, defined, Some(b))
+                    {
+                        return Some(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// gojq (like jq) reads `?//` as one token, the destructuring alternative: `.a?//.b` is a
+/// parse error there although jaq reads `.a? // .b`. Inside a destructuring (`as ... ?//`)
+/// it is valid gojq that jaq lacks.
+fn question_alternative(expr: &str) -> Option<Result<JqExpr, JqCompileError>> {
+    let at = find_outside_strings(expr, "?//")?;
+    let before = &expr[..at];
+    if before.contains(" as ") || before.contains(")as ") {
+        return Some(Ok(JqExpr {
+            source: expr.to_string(),
+            mode: Mode::Unsupported("the `?//` destructuring alternative is not supported by this tool's jq engine".into()),
+        }));
+    }
+    Some(Err(JqCompileError {
+        range: at..at + 3,
+        message: format!(
+            "unexpected `?//` at character {}: jq reads `?//` as the destructuring alternative operator; \
+             write `? //` with a space for an optional path followed by `//`",
+            char_number(expr, at)
+        ),
+    }))
+}
+
+/// Byte offset of `needle` outside strings and comments.
+fn find_outside_strings(expr: &str, needle: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut comment = false;
+    for (i, c) in expr.char_indices() {
+        if comment {
+            if c == '\n' {
+                comment = false;
+            }
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => comment = true,
+            _ if expr[i..].starts_with(needle) => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Inserts ` __kg_tick |` after the `:` of every `def`, so user recursion ticks.
 fn instrument(expr: &str) -> String {
     let Ok(tokens) = Lexer::new(expr).lex() else {
         return expr.to_string();
@@ -753,7 +986,7 @@ fn instrument(expr: &str) -> String {
     let mut last = 0;
     for p in points {
         out.push_str(&expr[last..p]);
-        out.push_str(" __kg_tick | ");
+        out.push_str(" __kg_tick |");
         last = p;
     }
     out.push_str(&expr[last..]);
