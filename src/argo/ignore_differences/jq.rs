@@ -524,18 +524,17 @@ pub fn compile(expr: &str) -> Result<JqExpr, JqCompileError> {
     if let Some(err) = jaq_only_name(expr) {
         return Err(err);
     }
-    let instrumented = instrument(expr);
     let standalone = {
         let arena = Arena::default();
         Loader::new(defs()).load(&arena, File { code: expr, path: () }).is_ok()
     };
     let mode = if standalone {
-        match build(&format!("path({instrumented})")) {
+        match build(&instrument(&format!("path({expr})"))) {
             Ok(f) => Mode::Paths(Arc::new(f)),
             Err(_) => Mode::Program(Arc::new(filter)),
         }
     } else {
-        match build(&format!("del({instrumented})")) {
+        match build(&instrument(&wrapped)) {
             Ok(f) => Mode::Program(Arc::new(f)),
             Err(_) => Mode::Program(Arc::new(filter)),
         }

@@ -133,7 +133,7 @@ fn infinite_programs_time_out() {
         ".a) | (def f: 1 + f; f",
         ".a) | (def f: [f]; f",
         ".a) | try (def f: f; f) catch (1",
-        "[limit(100000000; repeat(1))][0]",
+        ".a) | [limit(100000000; repeat(1))][0] | (.",
     ] {
         let (got, out) = run(expr, json!({"a": 1}));
         assert_eq!(out, JqOutcome::TimedOut, "{expr}");
@@ -162,6 +162,22 @@ fn wall_clock_deadline() {
     let out = e.map(|e| with_jq_worker(|| e.apply(&mut d, &lim)));
     assert_eq!(out, Some(JqOutcome::TimedOut));
     assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+/// Non-tail recursion ends on the stack guard, not in a stack overflow.
+#[test]
+fn deep_recursion_stops_on_the_stack_guard() {
+    let lim = JqLimits {
+        timeout: Duration::from_secs(120),
+        max_steps: u64::MAX,
+    };
+    for expr in [".a) | (def f: 1 + f; f", ".a) | (def f: [f]; f"] {
+        let c = compile(expr).ok();
+        let mut d = json!({"a": 1});
+        let out = c.map(|c| with_jq_worker(|| c.apply(&mut d, &lim)));
+        assert_eq!(out, Some(JqOutcome::TimedOut), "{expr}");
+        assert_eq!(d, json!({"a": 1}));
+    }
 }
 
 #[test]
