@@ -273,6 +273,14 @@ impl Normalizer {
     /// `ignoreNormalizer.Normalize`: applies the selected patches in order. Returns one
     /// [`Applied`] per selected patch, including skipped ones.
     pub fn normalize(&self, obj: &mut Value) -> Vec<Applied> {
+        self.normalize_report(obj).applied
+    }
+
+    /// [`Normalizer::normalize`], also telling when Argo CD throws the result away: if
+    /// the patches leave something that is not a JSON object (`del(.)`), the final
+    /// unmarshal fails, Argo CD logs it and diffs the object unchanged, so `obj` is
+    /// restored.
+    pub fn normalize_report(&self, obj: &mut Value) -> Normalized {
         let id = ObjectId::of(obj);
         let selected: Vec<&Patch> = self
             .patches
@@ -280,16 +288,17 @@ impl Normalizer {
             .filter(|p| self.rules[p.rule].selects(&id.group, &id.kind, &id.name, &id.namespace))
             .collect();
         if selected.is_empty() {
-            return Vec::new();
+            return Normalized::default();
         }
-        let run = |obj: &mut Value| -> Vec<Applied> {
-            selected.iter().map(|p| self.apply(p, obj)).collect()
-        };
-        if selected.iter().any(|p| matches!(p.kind, PatchKind::Jq(..))) {
-            jq::with_jq_worker(|| run(obj))
-        } else {
-            run(obj)
+        let has_jq = selected.iter().any(|p| matches!(p.kind, PatchKind::Jq(..)));
+        let original = has_jq.then(|| obj.clone());
+        let run = |obj: &mut Value| -> Vec<Applied> { selected.iter().map(|p| self.apply(p, obj)).collect() };
+        let applied = if has_jq { jq::with_jq_worker(|| run(obj)) } else { run(obj) };
+        let discarded = !obj.is_object();
+        if discarded && let Some(o) = original {
+            *obj = o;
         }
+        Normalized { applied, discarded }
     }
 
     fn apply(&self, patch: &Patch, obj: &mut Value) -> Applied {
@@ -343,6 +352,14 @@ impl Normalizer {
             config: config_applied,
         }
     }
+}
+
+/// What [`Normalizer::normalize_report`] did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Normalized {
+    pub applied: Vec<Applied>,
+    /// The result was not an object, so Argo CD kept the object unchanged.
+    pub discarded: bool,
 }
 
 /// What [`Normalizer::normalize_pair`] did.

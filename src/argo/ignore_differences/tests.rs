@@ -237,3 +237,15 @@ fn aggregated_roles() {
     assert!(!aggregated_role_ignores_rules(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"})));
     assert!(!aggregated_role_ignores_rules(&json!({"apiVersion": "v1", "kind": "ClusterRole", "aggregationRule": {}})));
 }
+
+#[test]
+fn deleting_the_whole_object_is_thrown_away() {
+    let mut r = rule("apps", "Deployment");
+    r.json_pointers = vec!["/status".into()];
+    r.jq_path_expressions = vec![".".into()];
+    let n = Normalizer::new(&[r], &[]).ok();
+    let mut d = deployment();
+    let report = n.map(|n| n.normalize_report(&mut d));
+    assert_eq!(report.map(|r| (r.applied.len(), r.discarded)), Some((2, true)));
+    assert_eq!(d, deployment());
+}
