@@ -89,7 +89,9 @@ pub struct SystemConfig {
 impl SystemConfig {
     /// Whether Argo CD fails to load the resource overrides.
     pub fn load_fails(&self) -> bool {
-        self.problems.iter().any(|p| p.severity == Severity::LoadError)
+        self.problems
+            .iter()
+            .any(|p| p.severity == Severity::LoadError)
     }
 }
 
@@ -107,7 +109,9 @@ pub fn group_kind_for_override_key(key: &str) -> Result<(String, String), String
     match parts.as_slice() {
         [kind] => Ok((String::new(), (*kind).to_string())),
         [group, kind] => Ok(((*group).to_string(), (*kind).to_string())),
-        _ => Err(format!("override key must be <group>/<kind> or <kind>, got: '{key}'")),
+        _ => Err(format!(
+            "override key must be <group>/<kind> or <kind>, got: '{key}'"
+        )),
     }
 }
 
@@ -135,7 +139,8 @@ pub fn split_key(data_key: &str) -> Option<(&str, Result<String, String>)> {
     let [_, _, kind, group_kind] = parts.as_slice() else {
         return None;
     };
-    let key = convert_to_override_key(group_kind).map(|k| if k == "all" { "*/*".to_string() } else { k });
+    let key =
+        convert_to_override_key(group_kind).map(|k| if k == "all" { "*/*".to_string() } else { k });
     Some((kind, key))
 }
 
@@ -160,7 +165,9 @@ struct Override {
 }
 
 /// Reads the `data` of an argocd-cm ConfigMap (key, value pairs in file order).
-pub fn parse_argocd_cm<K: AsRef<str>, V: AsRef<str>>(data: impl IntoIterator<Item = (K, V)>) -> SystemConfig {
+pub fn parse_argocd_cm<K: AsRef<str>, V: AsRef<str>>(
+    data: impl IntoIterator<Item = (K, V)>,
+) -> SystemConfig {
     let data: Vec<(String, String)> = data
         .into_iter()
         .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
@@ -221,10 +228,11 @@ pub fn parse_argocd_cm<K: AsRef<str>, V: AsRef<str>>(data: impl IntoIterator<Ite
         }
     }
 
-    let (status_field, ignore_aggregated_roles) = match data.iter().rev().find(|(k, _)| k == COMPARE_OPTIONS_KEY) {
-        Some((_, value)) => parse_compare_options(value, &mut problems),
-        None => (StatusField::All, false),
-    };
+    let (status_field, ignore_aggregated_roles) =
+        match data.iter().rev().find(|(k, _)| k == COMPARE_OPTIONS_KEY) {
+            Some((_, value)) => parse_compare_options(value, &mut problems),
+            None => (StatusField::All, false),
+        };
     let status_key = match status_field {
         StatusField::All => Some("*/*"),
         StatusField::Crd => Some(CRD_KEY),
@@ -317,7 +325,12 @@ pub fn go_parse_bool(s: &str) -> Option<bool> {
 }
 
 /// Parses a YAML document; problems become load errors (ranges shifted by `base`).
-fn parse_doc(text: &str, key: &str, base: usize, problems: &mut Vec<ConfigProblem>) -> Option<Node> {
+fn parse_doc(
+    text: &str,
+    key: &str,
+    base: usize,
+    problems: &mut Vec<ConfigProblem>,
+) -> Option<Node> {
     let parsed = yaml::parse(text);
     let mut ok = true;
     for p in &parsed.problems {
@@ -357,7 +370,11 @@ fn field<'a>(n: &'a Node, name: &str) -> Option<&'a Node> {
     n.entries()
         .iter()
         .rev()
-        .find(|e| e.key.key_string().is_some_and(|k| k.eq_ignore_ascii_case(name)))
+        .find(|e| {
+            e.key
+                .key_string()
+                .is_some_and(|k| k.eq_ignore_ascii_case(name))
+        })
         .map(|e| &e.value)
 }
 
@@ -386,7 +403,13 @@ fn go_string(n: &Node) -> Option<String> {
 }
 
 /// A `[]string` field.
-fn string_list(n: &Node, field_name: &str, key: &str, base: usize, problems: &mut Vec<ConfigProblem>) -> Vec<String> {
+fn string_list(
+    n: &Node,
+    field_name: &str,
+    key: &str,
+    base: usize,
+    problems: &mut Vec<ConfigProblem>,
+) -> Vec<String> {
     if n.is_null() {
         return Vec::new();
     }
@@ -394,7 +417,10 @@ fn string_list(n: &Node, field_name: &str, key: &str, base: usize, problems: &mu
         problems.push(load_error(
             key,
             Some(span(n, base)),
-            format!("`{field_name}` must be a list of strings, not {}", article(type_name(n))),
+            format!(
+                "`{field_name}` must be a list of strings, not {}",
+                article(type_name(n))
+            ),
         ));
         return Vec::new();
     }
@@ -405,7 +431,10 @@ fn string_list(n: &Node, field_name: &str, key: &str, base: usize, problems: &mu
             None => problems.push(load_error(
                 key,
                 Some(span(item, base)),
-                format!("items of `{field_name}` must be strings, not {}", article(type_name(item))),
+                format!(
+                    "items of `{field_name}` must be strings, not {}",
+                    article(type_name(item))
+                ),
             )),
         }
     }
@@ -421,7 +450,12 @@ fn article(t: &str) -> String {
 }
 
 /// An `OverrideIgnoreDiff` YAML document at byte `base` of the data value.
-fn parse_ignore_yaml(text: &str, key: &str, base: usize, problems: &mut Vec<ConfigProblem>) -> Ignore {
+fn parse_ignore_yaml(
+    text: &str,
+    key: &str,
+    base: usize,
+    problems: &mut Vec<ConfigProblem>,
+) -> Ignore {
     let Some(root) = parse_doc(text, key, base, problems) else {
         return Ignore::default();
     };
@@ -461,7 +495,10 @@ fn check_known_type_fields(text: &str, key: &str, problems: &mut Vec<ConfigProbl
         problems.push(load_error(
             key,
             Some(span(&root, 0)),
-            format!("knownTypeFields must be a list, not {}", article(type_name(&root))),
+            format!(
+                "knownTypeFields must be a list, not {}",
+                article(type_name(&root))
+            ),
         ));
     }
 }
@@ -477,13 +514,20 @@ fn parse_legacy(text: &str, overrides: &mut Vec<Override>, problems: &mut Vec<Co
         problems.push(load_error(
             LEGACY_KEY,
             Some(span(&root, 0)),
-            format!("the value must be a YAML map of override keys, not {}", article(type_name(&root))),
+            format!(
+                "the value must be a YAML map of override keys, not {}",
+                article(type_name(&root))
+            ),
         ));
         return;
     }
     for entry in root.entries() {
         let Some(override_key) = entry.key.key_string() else {
-            problems.push(load_error(LEGACY_KEY, Some(span(&entry.key, 0)), "override keys must be strings".into()));
+            problems.push(load_error(
+                LEGACY_KEY,
+                Some(span(&entry.key, 0)),
+                "override keys must be strings".into(),
+            ));
             continue;
         };
         let value = &entry.value;
@@ -495,12 +539,18 @@ fn parse_legacy(text: &str, overrides: &mut Vec<Override>, problems: &mut Vec<Co
             problems.push(load_error(
                 LEGACY_KEY,
                 Some(span(value, 0)),
-                format!("the override `{override_key}` must be a map, not {}", article(type_name(value))),
+                format!(
+                    "the override `{override_key}` must be a map, not {}",
+                    article(type_name(value))
+                ),
             ));
             continue;
         }
         let mut ignore = Ignore::default();
-        for (field_name, collect) in [("ignoreDifferences", true), ("ignoreResourceUpdates", false)] {
+        for (field_name, collect) in [
+            ("ignoreDifferences", true),
+            ("ignoreResourceUpdates", false),
+        ] {
             let Some(n) = field(value, field_name) else {
                 continue;
             };
@@ -556,7 +606,10 @@ fn parse_compare_options(text: &str, problems: &mut Vec<ConfigProblem>) -> (Stat
         problems.push(load_error(
             key,
             Some(span(&root, 0)),
-            format!("the value must be a YAML map, not {}", article(type_name(&root))),
+            format!(
+                "the value must be a YAML map, not {}",
+                article(type_name(&root))
+            ),
         ));
         return (StatusField::All, false);
     }
@@ -568,7 +621,10 @@ fn parse_compare_options(text: &str, problems: &mut Vec<ConfigProblem>) -> (Stat
             (None, false) => problems.push(load_error(
                 key,
                 Some(span(n, 0)),
-                format!("`ignoreAggregatedRoles` must be a boolean, not {}", article(type_name(n))),
+                format!(
+                    "`ignoreAggregatedRoles` must be a boolean, not {}",
+                    article(type_name(n))
+                ),
             )),
         }
     }
@@ -591,7 +647,10 @@ fn parse_compare_options(text: &str, problems: &mut Vec<ConfigProblem>) -> (Stat
             None => problems.push(load_error(
                 key,
                 Some(span(n, 0)),
-                format!("`ignoreResourceStatusField` must be a string, not {}", article(type_name(n))),
+                format!(
+                    "`ignoreResourceStatusField` must be a string, not {}",
+                    article(type_name(n))
+                ),
             )),
             Some(v) => {
                 status = match v.as_str() {

@@ -100,7 +100,11 @@ fn resolve_slice(slice: &serde_json::Map<String, Value>, len: usize) -> (usize, 
             Some(n) => {
                 let t = n.floor();
                 let len_f = len as f64;
-                let i = if t < 0.0 { (t + len_f).max(0.0) } else { t.min(len_f) };
+                let i = if t < 0.0 {
+                    (t + len_f).max(0.0)
+                } else {
+                    t.min(len_f)
+                };
                 i as usize
             }
             None => default,
@@ -128,16 +132,25 @@ enum Action {
 }
 
 /// What one step does to the current value (read-only, so the borrow stays simple).
-fn decide(cur: &Value, key: &Value, view: Option<(usize, usize)>, final_step: bool) -> Result<Action, String> {
+fn decide(
+    cur: &Value,
+    key: &Value,
+    view: Option<(usize, usize)>,
+    final_step: bool,
+) -> Result<Action, String> {
     match cur {
         Value::Null => Ok(Action::Done),
         Value::Object(map) => match key {
             Value::String(k) if final_step => Ok(Action::RemoveKey(k.clone())),
             Value::String(k) => Ok(Action::DescendKey(k.clone())),
-            Value::Number(_) | Value::Object(_) => {
-                Err(format!("expected an array but got: {}", preview(&Value::Object(map.clone()))))
-            }
-            other => Err(format!("expected a string for object key but got: {}", preview(other))),
+            Value::Number(_) | Value::Object(_) => Err(format!(
+                "expected an array but got: {}",
+                preview(&Value::Object(map.clone()))
+            )),
+            other => Err(format!(
+                "expected a string for object key but got: {}",
+                preview(other)
+            )),
         },
         Value::Array(items) => {
             let (base, len) = match view {
@@ -332,53 +345,166 @@ mod tests {
             let got = del(doc, paths.clone()).map(|(d, _)| d);
             assert_eq!(got, Ok(want), "paths {paths}");
         };
-        ok(json!({"a": [1, 2]}), json!([["a", -5]]), json!({"a": [1, 2]}));
+        ok(
+            json!({"a": [1, 2]}),
+            json!([["a", -5]]),
+            json!({"a": [1, 2]}),
+        );
         ok(json!({"a": [1, 2]}), json!([["a", -1]]), json!({"a": [1]}));
-        ok(json!({"a": [1, 2]}), json!([["a", 5]]), json!({"a": [1, 2]}));
-        ok(a3.clone(), json!([["a", {"start": 0, "end": 1}]]), json!({"a": [2, 3]}));
-        ok(a3.clone(), json!([["a", {"start": 1, "end": null}]]), json!({"a": [1]}));
-        ok(a3.clone(), json!([["a", {"start": -2, "end": null}]]), json!({"a": [1]}));
-        ok(a3.clone(), json!([["a", {"start": null, "end": 2}]]), json!({"a": [3]}));
-        ok(a3.clone(), json!([["a", {"start": 0.5, "end": 1.5}]]), json!({"a": [2, 3]}));
-        ok(a3.clone(), json!([["a", {"start": 2, "end": 1}]]), a3.clone());
+        ok(
+            json!({"a": [1, 2]}),
+            json!([["a", 5]]),
+            json!({"a": [1, 2]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", {"start": 0, "end": 1}]]),
+            json!({"a": [2, 3]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", {"start": 1, "end": null}]]),
+            json!({"a": [1]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", {"start": -2, "end": null}]]),
+            json!({"a": [1]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", {"start": null, "end": 2}]]),
+            json!({"a": [3]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", {"start": 0.5, "end": 1.5}]]),
+            json!({"a": [2, 3]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", {"start": 2, "end": 1}]]),
+            a3.clone(),
+        );
         ok(a3.clone(), json!([["a", 1.7]]), json!({"a": [1, 3]}));
         ok(a3.clone(), json!([["a", -1.5]]), json!({"a": [1, 2]}));
         ok(json!({"a": 1}), json!([[]]), Value::Null);
-        ok(json!({"a": null}), json!([["a", "b", "c"]]), json!({"a": null}));
+        ok(
+            json!({"a": null}),
+            json!([["a", "b", "c"]]),
+            json!({"a": null}),
+        );
         ok(json!({"a": []}), json!([["a", 0, "b"]]), json!({"a": []}));
-        ok(json!({"a": {"b": 1}}), json!([["a"], ["a", "b"]]), json!({}));
+        ok(
+            json!({"a": {"b": 1}}),
+            json!([["a"], ["a", "b"]]),
+            json!({}),
+        );
         // indices refer to the original array (gojq marks, then compacts)
-        ok(json!({"a": [1, 2, 3, 4]}), json!([["a", {"start": 0, "end": 1}], ["a", 2]]), json!({"a": [2, 4]}));
-        ok(json!({"a": [1, 2, 3, 4]}), json!([["a", {"start": 1, "end": 3}], ["a", 2]]), json!({"a": [1, 4]}));
-        ok(a3.clone(), json!([["a", 1], ["a", 1]]), json!({"a": [1, 3]}));
-        ok(a3.clone(), json!([["a", -1], ["a", 2]]), json!({"a": [1, 2]}));
+        ok(
+            json!({"a": [1, 2, 3, 4]}),
+            json!([["a", {"start": 0, "end": 1}], ["a", 2]]),
+            json!({"a": [2, 4]}),
+        );
+        ok(
+            json!({"a": [1, 2, 3, 4]}),
+            json!([["a", {"start": 1, "end": 3}], ["a", 2]]),
+            json!({"a": [1, 4]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", 1], ["a", 1]]),
+            json!({"a": [1, 3]}),
+        );
+        ok(
+            a3.clone(),
+            json!([["a", -1], ["a", 2]]),
+            json!({"a": [1, 2]}),
+        );
         ok(a3.clone(), json!([["a", 0], ["a", -1]]), json!({"a": [2]}));
-        ok(json!({"a": [1, 2, 3], "b": 1}), json!([["b"], ["a", 1], ["a", 0]]), json!({"a": [3]}));
+        ok(
+            json!({"a": [1, 2, 3], "b": 1}),
+            json!([["b"], ["a", 1], ["a", 0]]),
+            json!({"a": [3]}),
+        );
         // a slice then an index inside it
-        ok(a3.clone(), json!([["a", {"start": 1, "end": null}, 0]]), json!({"a": [1, 3]}));
-        ok(json!({"a": [1, 2, 3, 4]}), json!([["a", {"start": 1, "end": null}, {"start": 0, "end": 1}]]), json!({"a": [1, 3, 4]}));
-        ok(json!({"a": [1, 2, 3, 4]}), json!([["a", {"start": 2, "end": null}], ["a", 1]]), json!({"a": [1]}));
+        ok(
+            a3.clone(),
+            json!([["a", {"start": 1, "end": null}, 0]]),
+            json!({"a": [1, 3]}),
+        );
+        ok(
+            json!({"a": [1, 2, 3, 4]}),
+            json!([["a", {"start": 1, "end": null}, {"start": 0, "end": 1}]]),
+            json!({"a": [1, 3, 4]}),
+        );
+        ok(
+            json!({"a": [1, 2, 3, 4]}),
+            json!([["a", {"start": 2, "end": null}], ["a", 1]]),
+            json!({"a": [1]}),
+        );
         // errors
         let err = |doc: Value, paths: Value, msg: &str| {
             let got = del(doc, paths.clone());
-            assert!(got.as_ref().is_err_and(|e| e.starts_with(msg)), "paths {paths}: {got:?}");
+            assert!(
+                got.as_ref().is_err_and(|e| e.starts_with(msg)),
+                "paths {paths}: {got:?}"
+            );
         };
-        err(json!({"a": "str"}), json!([["a", "b"]]), "expected an object but got: string (\"str\")");
-        err(json!({"a": {"b": 1}}), json!([["a", 0]]), "expected an array but got: object");
-        err(json!({"a": [1, 2]}), json!([["a", "x"]]), "expected an object but got: array ([1,2])");
-        err(json!({"a": [1]}), json!([["a", null]]), "expected a number for indexing an array but got: null");
-        err(json!({"a": {"b": 5}}), json!([["a", "b", "c"]]), "expected an object but got: number (5)");
-        err(json!({"a": 1}), json!([[0]]), "expected an array but got: object");
-        err(json!({"a": {"b": 1}}), json!([["a", true]]), "expected a string for object key but got: boolean (true)");
-        err(json!({"a": 1}), json!(5), "delpaths cannot be applied to: number (5)");
+        err(
+            json!({"a": "str"}),
+            json!([["a", "b"]]),
+            "expected an object but got: string (\"str\")",
+        );
+        err(
+            json!({"a": {"b": 1}}),
+            json!([["a", 0]]),
+            "expected an array but got: object",
+        );
+        err(
+            json!({"a": [1, 2]}),
+            json!([["a", "x"]]),
+            "expected an object but got: array ([1,2])",
+        );
+        err(
+            json!({"a": [1]}),
+            json!([["a", null]]),
+            "expected a number for indexing an array but got: null",
+        );
+        err(
+            json!({"a": {"b": 5}}),
+            json!([["a", "b", "c"]]),
+            "expected an object but got: number (5)",
+        );
+        err(
+            json!({"a": 1}),
+            json!([[0]]),
+            "expected an array but got: object",
+        );
+        err(
+            json!({"a": {"b": 1}}),
+            json!([["a", true]]),
+            "expected a string for object key but got: boolean (true)",
+        );
+        err(
+            json!({"a": 1}),
+            json!(5),
+            "delpaths cannot be applied to: number (5)",
+        );
     }
 
     #[test]
     fn reports_original_pointers() {
-        let got = del(json!({"a": [1, 2, 3], "b/c": {"d": 1}}), json!([["a", 0], ["a", 2], ["b/c", "d"], ["x"]]));
+        let got = del(
+            json!({"a": [1, 2, 3], "b/c": {"d": 1}}),
+            json!([["a", 0], ["a", 2], ["b/c", "d"], ["x"]]),
+        );
         assert_eq!(
             got,
-            Ok((json!({"a": [2], "b/c": {}}), vec!["/a/0".into(), "/a/2".into(), "/b~1c/d".into()]))
+            Ok((
+                json!({"a": [2], "b/c": {}}),
+                vec!["/a/0".into(), "/a/2".into(), "/b~1c/d".into()]
+            ))
         );
         let got = del(json!({"a": 1}), json!([[]]));
         assert_eq!(got, Ok((Value::Null, vec![String::new()])));
@@ -386,9 +512,35 @@ mod tests {
 
     #[test]
     fn jq_order() {
-        let mut v = vec![json!({"a": 1}), json!([1]), json!("b"), json!(2), json!(true), json!(false), Value::Null, json!("a"), json!(-1)];
+        let mut v = vec![
+            json!({"a": 1}),
+            json!([1]),
+            json!("b"),
+            json!(2),
+            json!(true),
+            json!(false),
+            Value::Null,
+            json!("a"),
+            json!(-1),
+        ];
         v.sort_by(jq_cmp);
-        assert_eq!(v, vec![Value::Null, json!(false), json!(true), json!(-1), json!(2), json!("a"), json!("b"), json!([1]), json!({"a": 1})]);
-        assert_eq!(cmp_arrays(&[json!("a")], &[json!("a"), json!(0)]), Ordering::Less);
+        assert_eq!(
+            v,
+            vec![
+                Value::Null,
+                json!(false),
+                json!(true),
+                json!(-1),
+                json!(2),
+                json!("a"),
+                json!("b"),
+                json!([1]),
+                json!({"a": 1})
+            ]
+        );
+        assert_eq!(
+            cmp_arrays(&[json!("a")], &[json!("a"), json!(0)]),
+            Ordering::Less
+        );
     }
 }

@@ -326,19 +326,22 @@ def until(cond; update): def rec: __kg_tick | if cond then . else update | rec e
 "#;
 
 fn defs() -> impl Iterator<Item = Def<&'static str>> {
-    let first: Vec<Def<&'static str>> = jaq_core::load::parse(PRELUDE_FIRST, |p| p.defs()).unwrap_or_default();
-    let mut replacements: Vec<Option<Def<&'static str>>> = jaq_core::load::parse(REPLACEMENTS, |p| p.defs())
-        .unwrap_or_default()
-        .into_iter()
-        .map(Some)
-        .collect();
+    let first: Vec<Def<&'static str>> =
+        jaq_core::load::parse(PRELUDE_FIRST, |p| p.defs()).unwrap_or_default();
+    let mut replacements: Vec<Option<Def<&'static str>>> =
+        jaq_core::load::parse(REPLACEMENTS, |p| p.defs())
+            .unwrap_or_default()
+            .into_iter()
+            .map(Some)
+            .collect();
     let std = jaq_core::defs()
         .chain(jaq_std::defs())
         .chain(jaq_json::defs())
         .filter_map(move |d| {
-            let slot = replacements
-                .iter_mut()
-                .find(|r| r.as_ref().is_some_and(|r| r.name == d.name && r.args.len() == d.args.len()));
+            let slot = replacements.iter_mut().find(|r| {
+                r.as_ref()
+                    .is_some_and(|r| r.name == d.name && r.args.len() == d.args.len())
+            });
             match slot {
                 Some(r) => r.take(),
                 None => Some(d),
@@ -384,14 +387,20 @@ fn native_delpaths(input: Val, paths: Val) -> Result<Val, String> {
     let mut doc = val_to_json(&input)?;
     let paths = match val_to_json(&paths)? {
         Value::Array(p) => p,
-        other => return Err(format!("delpaths cannot be applied to: {}", preview(&other))),
+        other => {
+            return Err(format!(
+                "delpaths cannot be applied to: {}",
+                preview(&other)
+            ));
+        }
     };
     delete_paths(&mut doc, &paths)?;
     json_to_val(&doc)
 }
 
 fn val_to_json(v: &Val) -> Result<Value, String> {
-    serde_json::from_str(&v.to_string()).map_err(|e| format!("cannot convert a jq value to JSON: {e}"))
+    serde_json::from_str(&v.to_string())
+        .map_err(|e| format!("cannot convert a jq value to JSON: {e}"))
 }
 
 fn json_to_val(v: &Value) -> Result<Val, String> {
@@ -418,60 +427,79 @@ fn build(code: &str) -> Result<Filter, Vec<BuildError>> {
     use jaq_core::load::Error as LoadError;
     let loader = Loader::new(defs());
     let arena = Arena::default();
-    let modules = loader.load(&arena, File { code, path: () }).map_err(|errs| {
-        let mut out = Vec::new();
-        for (_, e) in errs {
-            match e {
-                LoadError::Io(items) => {
-                    for (path, msg) in items {
-                        let at = offset_in(code, path).unwrap_or(0);
-                        out.push(BuildError::At(at, path.len(), format!("cannot load module `{path}`: {msg}")));
+    let modules = loader
+        .load(&arena, File { code, path: () })
+        .map_err(|errs| {
+            let mut out = Vec::new();
+            for (_, e) in errs {
+                match e {
+                    LoadError::Io(items) => {
+                        for (path, msg) in items {
+                            let at = offset_in(code, path).unwrap_or(0);
+                            out.push(BuildError::At(
+                                at,
+                                path.len(),
+                                format!("cannot load module `{path}`: {msg}"),
+                            ));
+                        }
                     }
-                }
-                LoadError::Lex(items) => {
-                    for (expect, rest) in items {
-                        let at = offset_in(code, rest).unwrap_or(code.len());
-                        match expect {
-                            jaq_core::load::lex::Expect::Delim(open) => {
-                                let open_at = offset_in(code, open).unwrap_or(0);
-                                out.push(BuildError::Unclosed(open_at, open.to_string()));
-                            }
-                            other => {
-                                let len = rest.chars().next().map_or(0, char::len_utf8);
-                                out.push(BuildError::At(at, len, format!("expected a {}", other.as_str())));
+                    LoadError::Lex(items) => {
+                        for (expect, rest) in items {
+                            let at = offset_in(code, rest).unwrap_or(code.len());
+                            match expect {
+                                jaq_core::load::lex::Expect::Delim(open) => {
+                                    let open_at = offset_in(code, open).unwrap_or(0);
+                                    out.push(BuildError::Unclosed(open_at, open.to_string()));
+                                }
+                                other => {
+                                    let len = rest.chars().next().map_or(0, char::len_utf8);
+                                    out.push(BuildError::At(
+                                        at,
+                                        len,
+                                        format!("expected a {}", other.as_str()),
+                                    ));
+                                }
                             }
                         }
                     }
-                }
-                LoadError::Parse(items) => {
-                    for (expect, found) in items {
-                        let at = offset_in(code, found).unwrap_or(code.len());
-                        out.push(BuildError::At(at, found.len(), format!("expected {}", describe_expect(expect.as_str()))));
+                    LoadError::Parse(items) => {
+                        for (expect, found) in items {
+                            let at = offset_in(code, found).unwrap_or(code.len());
+                            out.push(BuildError::At(
+                                at,
+                                found.len(),
+                                format!("expected {}", describe_expect(expect.as_str())),
+                            ));
+                        }
                     }
                 }
             }
-        }
-        out
-    })?;
-    Compiler::default().with_funs(funs()).compile(modules).map_err(|errs| {
-        let mut out = Vec::new();
-        for (_, items) in errs {
-            for (name, undefined) in items {
-                // A name outside the code would be a bug in our own definitions.
-                let Some(at) = offset_in(code, name) else {
-                    continue;
-                };
-                let what = match undefined {
-                    jaq_core::compile::Undefined::Filter(arity) => format!("function `{name}/{arity}`"),
-                    jaq_core::compile::Undefined::Var => format!("variable `{name}`"),
-                    jaq_core::compile::Undefined::Label => format!("label `{name}`"),
-                    _ => format!("module `{name}`"),
-                };
-                out.push(BuildError::Undefined(at, name.to_string(), what));
+            out
+        })?;
+    Compiler::default()
+        .with_funs(funs())
+        .compile(modules)
+        .map_err(|errs| {
+            let mut out = Vec::new();
+            for (_, items) in errs {
+                for (name, undefined) in items {
+                    // A name outside the code would be a bug in our own definitions.
+                    let Some(at) = offset_in(code, name) else {
+                        continue;
+                    };
+                    let what = match undefined {
+                        jaq_core::compile::Undefined::Filter(arity) => {
+                            format!("function `{name}/{arity}`")
+                        }
+                        jaq_core::compile::Undefined::Var => format!("variable `{name}`"),
+                        jaq_core::compile::Undefined::Label => format!("label `{name}`"),
+                        _ => format!("module `{name}`"),
+                    };
+                    out.push(BuildError::Undefined(at, name.to_string(), what));
+                }
             }
-        }
-        out
-    })
+            out
+        })
 }
 
 fn describe_expect(e: &str) -> String {
@@ -483,7 +511,11 @@ fn describe_expect(e: &str) -> String {
         "comma or right brace" => "`,` or `}`".into(),
         "else or end" => "`elif`, `else` or `end`".into(),
         "key" => "a key".into(),
-        s if s.chars().all(|c| !c.is_alphabetic()) || ["then", "end", "as", "else", "do"].contains(&s) => format!("`{s}`"),
+        s if s.chars().all(|c| !c.is_alphabetic())
+            || ["then", "end", "as", "else", "do"].contains(&s) =>
+        {
+            format!("`{s}`")
+        }
         s => format!("a {s}"),
     }
 }
@@ -526,7 +558,15 @@ pub fn compile(expr: &str) -> Result<JqExpr, JqCompileError> {
     }
     let standalone = {
         let arena = Arena::default();
-        Loader::new(defs()).load(&arena, File { code: expr, path: () }).is_ok()
+        Loader::new(defs())
+            .load(
+                &arena,
+                File {
+                    code: expr,
+                    path: (),
+                },
+            )
+            .is_ok()
     };
     let mode = if standalone {
         match build(&instrument(&format!("path({expr})"))) {
@@ -558,12 +598,16 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
     let to_expr = |at: usize| at.saturating_sub(PREFIX).min(expr.len());
     let scan = scan_delimiters(expr);
     // Our own `del(` left unclosed is a consequence; prefer any other error.
-    let wrapper_only = errs.iter().all(|e| matches!(e, BuildError::Unclosed(at, _) if *at < PREFIX));
+    let wrapper_only = errs
+        .iter()
+        .all(|e| matches!(e, BuildError::Unclosed(at, _) if *at < PREFIX));
     let first = errs
         .into_iter()
         .filter(|e| wrapper_only || !matches!(e, BuildError::Unclosed(at, _) if *at < PREFIX))
         .min_by_key(|e| match e {
-            BuildError::At(at, ..) | BuildError::Unclosed(at, _) | BuildError::Undefined(at, ..) => *at,
+            BuildError::At(at, ..)
+            | BuildError::Unclosed(at, _)
+            | BuildError::Undefined(at, ..) => *at,
         });
     let error = |range: Range<usize>, message: String| Mapped {
         error: JqCompileError { range, message },
@@ -587,7 +631,10 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
                 let s = to_expr(open_at);
                 return error(
                     s..(s + open.len()).min(expr.len()),
-                    format!("`{open}` at character {} is never closed", char_number(expr, s)),
+                    format!(
+                        "`{open}` at character {} is never closed",
+                        char_number(expr, s)
+                    ),
                 );
             }
             // Our own `del(` is unclosed: E closes something it never opened, opens
@@ -595,17 +642,29 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
             if let Some((c, pos)) = scan.stray_closer {
                 return error(
                     pos..pos + c.len_utf8(),
-                    format!("unexpected `{c}` at character {}: nothing opened it", char_number(expr, pos)),
+                    format!(
+                        "unexpected `{c}` at character {}: nothing opened it",
+                        char_number(expr, pos)
+                    ),
                 );
             }
             if let Some(at) = scan.unclosed_string {
                 return error(
                     at..expr.len(),
-                    format!("the string starting at character {} is never closed", char_number(expr, at)),
+                    format!(
+                        "the string starting at character {} is never closed",
+                        char_number(expr, at)
+                    ),
                 );
             }
             if let Some((c, at)) = scan.unclosed {
-                return error(at..at + c.len_utf8(), format!("`{c}` at character {} is never closed", char_number(expr, at)));
+                return error(
+                    at..at + c.len_utf8(),
+                    format!(
+                        "`{c}` at character {} is never closed",
+                        char_number(expr, at)
+                    ),
+                );
             }
             if let Some(at) = scan.comment {
                 return error(
@@ -616,7 +675,10 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
                     ),
                 );
             }
-            error(expr.len()..expr.len(), "the expression is not closed".into())
+            error(
+                expr.len()..expr.len(),
+                "the expression is not closed".into(),
+            )
         }
         Some(BuildError::At(at, len, expected)) => {
             if at >= end {
@@ -630,7 +692,10 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
                         ),
                     );
                 }
-                return error(expr.len()..expr.len(), format!("the expression ends too early; {expected}"));
+                return error(
+                    expr.len()..expr.len(),
+                    format!("the expression ends too early; {expected}"),
+                );
             }
             let s = to_expr(at);
             let found = &wrapped[at..(at + len).min(end)];
@@ -650,15 +715,24 @@ fn map_errors(expr: &str, wrapped: &str, errs: Vec<BuildError>) -> Mapped {
             {
                 return error(
                     pos..pos + c.len_utf8(),
-                    format!("unexpected `{c}` at character {}: nothing opened it", char_number(expr, pos)),
+                    format!(
+                        "unexpected `{c}` at character {}: nothing opened it",
+                        char_number(expr, pos)
+                    ),
                 );
             }
             let message = if found.is_empty() {
                 format!("the expression ends too early; {expected}")
             } else if expected == "expected a token" {
-                format!("unexpected character `{shown}` at character {}", char_number(expr, s))
+                format!(
+                    "unexpected character `{shown}` at character {}",
+                    char_number(expr, s)
+                )
             } else {
-                format!("unexpected `{shown}` at character {}; {expected}", char_number(expr, s))
+                format!(
+                    "unexpected `{shown}` at character {}; {expected}",
+                    char_number(expr, s)
+                )
             };
             error(s..range_end.max(s).min(expr.len()), message)
         }
@@ -773,7 +847,11 @@ fn scan_delimiters(expr: &str) -> Scan {
         .rev()
         .find(|(c, _)| matches!(c, '(' | '[' | '{'))
         .copied();
-    let unclosed_string = stack.iter().rev().find(|(c, _)| *c == '"').map(|(_, at)| *at);
+    let unclosed_string = stack
+        .iter()
+        .rev()
+        .find(|(c, _)| *c == '"')
+        .map(|(_, at)| *at);
     Scan {
         stray_closer: stray,
         unclosed,
@@ -785,32 +863,217 @@ fn scan_delimiters(expr: &str) -> Scan {
 /// Names gojq (the jq Argo CD uses) knows. When jaq reports one of them undefined, the
 /// expression is fine for Argo CD and only our engine cannot run it.
 const GOJQ_NAMES: &[&str] = &[
-    "IN", "INDEX", "JOIN", "abs", "acos", "acosh", "add", "all", "any", "arrays", "ascii",
-    "ascii_downcase", "ascii_upcase", "asin", "asinh", "atan", "atan2", "atanh", "booleans",
-    "bsearch", "builtins", "capture", "cbrt", "ceil", "combinations", "contains", "copysign",
-    "cos", "cosh", "date", "dateadd", "datesub", "debug", "del", "delpaths", "drem", "empty",
-    "endswith", "env", "error", "exp", "exp10", "exp2", "explode", "expm1", "fabs", "fdim",
-    "finites", "first", "flatten", "floor", "fma", "fmax", "fmin", "fmod", "frexp",
-    "from_entries", "fromdate", "fromdateiso8601", "fromjson", "fromstream", "gamma",
-    "get_jq_origin", "get_prog_origin", "get_search_list", "getpath", "gmtime", "group_by",
-    "gsub", "halt", "halt_error", "has", "have_decnum", "have_literal_numbers", "hypot",
-    "implode", "in", "index", "indices", "infinite", "input", "input_filename",
-    "input_line_number", "inputs", "inside", "isempty", "isinfinite", "isnan", "isnormal",
-    "isvalid", "iterables", "j0", "j1", "join", "keys", "keys_unsorted", "last", "ldexp",
-    "leaf_paths", "length", "lgamma", "lgamma_r", "limit", "localtime", "log", "log10",
-    "log1p", "log2", "logb", "ltrimstr", "ltrim", "map", "map_values", "match", "max",
-    "max_by", "min", "min_by", "mktime", "modf", "nan", "nearbyint", "nextafter",
-    "nexttoward", "normals", "not", "now", "nth", "nulls", "numbers", "objects", "path",
-    "paths", "pick", "pow", "pow10", "range", "recurse", "recurse_down", "reduce", "repeat",
-    "reverse", "rindex", "rint", "round", "rtrimstr", "rtrim", "scalars", "scalb", "scalbln",
-    "scan", "select", "setpath", "significand", "sin", "sinh", "skip", "sort", "sort_by",
-    "split", "splits", "sqrt", "startswith", "stderr", "strflocaltime", "strftime", "strings",
-    "strptime", "sub", "tan", "tanh", "test", "tgamma", "to_entries", "toarray", "todate",
-    "todateiso8601", "tojson", "tonumber", "tostream", "tostring", "transpose", "trim",
-    "trunc", "truncate_stream", "type", "unique", "unique_by", "until", "utf8bytelength",
-    "values", "walk", "while", "with_entries", "y0", "y1", "@base32", "@base32d", "@base64",
-    "@base64d", "@csv", "@html", "@json", "@sh", "@text", "@tsv", "@uri", "@urid", "$ENV",
-    "$__loc__", "$__prog_args",
+    "IN",
+    "INDEX",
+    "JOIN",
+    "abs",
+    "acos",
+    "acosh",
+    "add",
+    "all",
+    "any",
+    "arrays",
+    "ascii",
+    "ascii_downcase",
+    "ascii_upcase",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "booleans",
+    "bsearch",
+    "builtins",
+    "capture",
+    "cbrt",
+    "ceil",
+    "combinations",
+    "contains",
+    "copysign",
+    "cos",
+    "cosh",
+    "date",
+    "dateadd",
+    "datesub",
+    "debug",
+    "del",
+    "delpaths",
+    "drem",
+    "empty",
+    "endswith",
+    "env",
+    "error",
+    "exp",
+    "exp10",
+    "exp2",
+    "explode",
+    "expm1",
+    "fabs",
+    "fdim",
+    "finites",
+    "first",
+    "flatten",
+    "floor",
+    "fma",
+    "fmax",
+    "fmin",
+    "fmod",
+    "frexp",
+    "from_entries",
+    "fromdate",
+    "fromdateiso8601",
+    "fromjson",
+    "fromstream",
+    "gamma",
+    "get_jq_origin",
+    "get_prog_origin",
+    "get_search_list",
+    "getpath",
+    "gmtime",
+    "group_by",
+    "gsub",
+    "halt",
+    "halt_error",
+    "has",
+    "have_decnum",
+    "have_literal_numbers",
+    "hypot",
+    "implode",
+    "in",
+    "index",
+    "indices",
+    "infinite",
+    "input",
+    "input_filename",
+    "input_line_number",
+    "inputs",
+    "inside",
+    "isempty",
+    "isinfinite",
+    "isnan",
+    "isnormal",
+    "isvalid",
+    "iterables",
+    "j0",
+    "j1",
+    "join",
+    "keys",
+    "keys_unsorted",
+    "last",
+    "ldexp",
+    "leaf_paths",
+    "length",
+    "lgamma",
+    "lgamma_r",
+    "limit",
+    "localtime",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "logb",
+    "ltrimstr",
+    "ltrim",
+    "map",
+    "map_values",
+    "match",
+    "max",
+    "max_by",
+    "min",
+    "min_by",
+    "mktime",
+    "modf",
+    "nan",
+    "nearbyint",
+    "nextafter",
+    "nexttoward",
+    "normals",
+    "not",
+    "now",
+    "nth",
+    "nulls",
+    "numbers",
+    "objects",
+    "path",
+    "paths",
+    "pick",
+    "pow",
+    "pow10",
+    "range",
+    "recurse",
+    "recurse_down",
+    "reduce",
+    "repeat",
+    "reverse",
+    "rindex",
+    "rint",
+    "round",
+    "rtrimstr",
+    "rtrim",
+    "scalars",
+    "scalb",
+    "scalbln",
+    "scan",
+    "select",
+    "setpath",
+    "significand",
+    "sin",
+    "sinh",
+    "skip",
+    "sort",
+    "sort_by",
+    "split",
+    "splits",
+    "sqrt",
+    "startswith",
+    "stderr",
+    "strflocaltime",
+    "strftime",
+    "strings",
+    "strptime",
+    "sub",
+    "tan",
+    "tanh",
+    "test",
+    "tgamma",
+    "to_entries",
+    "toarray",
+    "todate",
+    "todateiso8601",
+    "tojson",
+    "tonumber",
+    "tostream",
+    "tostring",
+    "transpose",
+    "trim",
+    "trunc",
+    "truncate_stream",
+    "type",
+    "unique",
+    "unique_by",
+    "until",
+    "utf8bytelength",
+    "values",
+    "walk",
+    "while",
+    "with_entries",
+    "y0",
+    "y1",
+    "@base32",
+    "@base32d",
+    "@base64",
+    "@base64d",
+    "@csv",
+    "@html",
+    "@json",
+    "@sh",
+    "@text",
+    "@tsv",
+    "@uri",
+    "@urid",
+    "$ENV",
+    "$__loc__",
+    "$__prog_args",
 ];
 
 /// Whether a failure comes from something gojq supports but jaq does not.
@@ -818,7 +1081,9 @@ fn gojq_only(expr: &str, err: &Mapped) -> Option<String> {
     if let Some(name) = &err.undefined
         && GOJQ_NAMES.contains(&name.as_str())
     {
-        return Some(format!("`{name}` is a gojq builtin that this tool's jq engine does not provide"));
+        return Some(format!(
+            "`{name}` is a gojq builtin that this tool's jq engine does not provide"
+        ));
     }
     if expr.contains("import ") || expr.contains("include ") {
         return Some("jq modules cannot be loaded here".into());
@@ -829,12 +1094,39 @@ fn gojq_only(expr: &str, err: &Mapped) -> Option<String> {
 /// Names jaq defines that gojq never had (jaq's internal helpers, `keys_unsorted`) and
 /// our own natives: gojq reports them as undefined functions.
 const JAQ_ONLY: &[&str] = &[
-    "keys_unsorted", "key_values", "path_value", "isboolean", "isnumber", "isstring",
-    "isarray", "isobject", "toboolean", "totype", "ilogb", "escape_sh", "escape_html",
-    "unescape_html", "encode_uri", "decode_uri", "encode_base64", "decode_base64", "matches",
-    "split_matches", "split_", "scan_", "capture_of_match", "min_by_or_empty",
-    "max_by_or_empty", "debug_empty", "stderr_empty", "error_empty", "tobytes", "@htmld",
-    "__kg_tick", "__kg_delpaths", "__kg_range",
+    "keys_unsorted",
+    "key_values",
+    "path_value",
+    "isboolean",
+    "isnumber",
+    "isstring",
+    "isarray",
+    "isobject",
+    "toboolean",
+    "totype",
+    "ilogb",
+    "escape_sh",
+    "escape_html",
+    "unescape_html",
+    "encode_uri",
+    "decode_uri",
+    "encode_base64",
+    "decode_base64",
+    "matches",
+    "split_matches",
+    "split_",
+    "scan_",
+    "capture_of_match",
+    "min_by_or_empty",
+    "max_by_or_empty",
+    "debug_empty",
+    "stderr_empty",
+    "error_empty",
+    "tobytes",
+    "@htmld",
+    "__kg_tick",
+    "__kg_delpaths",
+    "__kg_range",
 ];
 
 /// A call of a [`JAQ_ONLY`] name that E does not define itself.
@@ -866,7 +1158,12 @@ fn collect_defined<'a>(tokens: &[Token<&'a str>], out: &mut Vec<&'a str>) {
     }
 }
 
-fn find_jaq_only(expr: &str, tokens: &[Token<&str>], defined: &[&str], block: Option<&str>) -> Option<JqCompileError> {
+fn find_jaq_only(
+    expr: &str,
+    tokens: &[Token<&str>],
+    defined: &[&str],
+    block: Option<&str>,
+) -> Option<JqCompileError> {
     for (i, Token(text, tok)) in tokens.iter().enumerate() {
         match tok {
             Tok::Word | Tok::Fmt if JAQ_ONLY.contains(text) && !defined.contains(text) => {
@@ -883,7 +1180,10 @@ fn find_jaq_only(expr: &str, tokens: &[Token<&str>], defined: &[&str], block: Op
                 }
                 let arity = match next {
                     Some(Token(b, Tok::Block(inner))) if b.starts_with('(') => {
-                        1 + inner.iter().filter(|t| matches!(t.1, Tok::Sym) && t.0 == ";").count()
+                        1 + inner
+                            .iter()
+                            .filter(|t| matches!(t.1, Tok::Sym) && t.0 == ";")
+                            .count()
                     }
                     _ => 0,
                 };
@@ -925,7 +1225,10 @@ fn question_alternative(expr: &str) -> Option<Result<JqExpr, JqCompileError>> {
     if before.contains(" as ") || before.contains(")as ") {
         return Some(Ok(JqExpr {
             source: expr.to_string(),
-            mode: Mode::Unsupported("the `?//` destructuring alternative is not supported by this tool's jq engine".into()),
+            mode: Mode::Unsupported(
+                "the `?//` destructuring alternative is not supported by this tool's jq engine"
+                    .into(),
+            ),
         }));
     }
     Some(Err(JqCompileError {
@@ -1105,7 +1408,13 @@ fn error_text(e: &Error<Val>) -> String {
 }
 
 /// Pointers of what disappeared from `old` (removed) and of what else differs (changed).
-fn diff(old: &Value, new: &Value, at: &mut String, removed: &mut Vec<String>, changed: &mut Vec<String>) {
+fn diff(
+    old: &Value,
+    new: &Value,
+    at: &mut String,
+    removed: &mut Vec<String>,
+    changed: &mut Vec<String>,
+) {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, v) in a {

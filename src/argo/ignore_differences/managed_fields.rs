@@ -84,7 +84,9 @@ fn parse_element(key: &str) -> Result<PathElement, String> {
             Ok(Value::Object(m)) => Ok(PathElement::Key(m)),
             _ => Err(bad()),
         },
-        "v" => serde_json::from_str(rest).map(PathElement::Value).map_err(|_| bad()),
+        "v" => serde_json::from_str(rest)
+            .map(PathElement::Value)
+            .map_err(|_| bad()),
         "i" => rest.parse().map(PathElement::Index).map_err(|_| bad()),
         _ => Err(bad()),
     }
@@ -115,7 +117,8 @@ fn resolve(doc: &Value, path: &[PathElement]) -> Option<Vec<String>> {
             }
             (PathElement::Key(keys), Value::Array(items)) => {
                 let i = items.iter().position(|item| {
-                    keys.iter().all(|(k, v)| item.get(k.as_str()).is_some_and(|x| json_eq(x, v)))
+                    keys.iter()
+                        .all(|(k, v)| item.get(k.as_str()).is_some_and(|x| json_eq(x, v)))
                 })?;
                 cur = &items[i];
                 tokens.push(i.to_string());
@@ -181,16 +184,23 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
             (Some(i), Some(j)) => i == j,
             _ => x.as_f64() == y.as_f64(),
         },
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k.as_str()).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k.as_str()).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
 }
 
 /// The `metadata.managedFields` entries of `live` whose manager is one of `managers`.
-fn trusted_entries<'a>(live: &'a Value, managers: &'a [String]) -> impl Iterator<Item = (&'a str, &'a Value)> {
+fn trusted_entries<'a>(
+    live: &'a Value,
+    managers: &'a [String],
+) -> impl Iterator<Item = (&'a str, &'a Value)> {
     live.pointer("/metadata/managedFields")
         .and_then(Value::as_array)
         .into_iter()
@@ -252,9 +262,12 @@ pub fn normalize_managed_fields(
         return Ok(Vec::new());
     }
     // The comparison is taken once, before anything is removed.
-    let mut modified: Vec<(String, Vec<PathElement>, Vec<String>, Vec<String>)> = Vec::new();
+    // (manager, path, live tokens, config tokens)
+    type Hit = (String, Vec<PathElement>, Vec<String>, Vec<String>);
+    let mut modified: Vec<Hit> = Vec::new();
     for (manager, fields) in trusted_entries(live, managers) {
-        let set = parse_fields_v1(fields).map_err(|e| format!("error normalizing manager {manager}: {e}"))?;
+        let set = parse_fields_v1(fields)
+            .map_err(|e| format!("error normalizing manager {manager}: {e}"))?;
         let mut paths = Vec::new();
         leaves(&set, &mut Vec::new(), &mut paths);
         for p in paths {
@@ -338,12 +351,17 @@ mod tests {
 
     #[test]
     fn parses_fields_v1() {
-        let set = parse_fields_v1(&json!({"f:a": {".": {}, "f:b": {}}, "k:{\"port\":80}": {}, "v:\"x\"": {}, "i:2": {}}));
+        let set = parse_fields_v1(
+            &json!({"f:a": {".": {}, "f:b": {}}, "k:{\"port\":80}": {}, "v:\"x\"": {}, "i:2": {}}),
+        );
         let set = set.unwrap_or_default();
         assert_eq!(set.children.len(), 4);
         assert_eq!(set.children[0].0, PathElement::Field("a".into()));
         assert!(set.children[0].1);
-        assert_eq!(set.children[1].0, PathElement::Key(json!({"port": 80}).as_object().cloned().unwrap_or_default()));
+        assert_eq!(
+            set.children[1].0,
+            PathElement::Key(json!({"port": 80}).as_object().cloned().unwrap_or_default())
+        );
         assert_eq!(set.children[2].0, PathElement::Value(json!("x")));
         assert_eq!(set.children[3].0, PathElement::Index(2));
         assert!(parse_fields_v1(&json!({"x:a": {}})).is_err());
@@ -354,7 +372,10 @@ mod tests {
     #[test]
     fn owned_paths_resolve_keyed_items() {
         let l = live();
-        assert_eq!(managed_fields_paths(&l, &["kube-controller-manager".into()]), vec!["/spec/replicas"]);
+        assert_eq!(
+            managed_fields_paths(&l, &["kube-controller-manager".into()]),
+            vec!["/spec/replicas"]
+        );
         assert_eq!(
             managed_fields_paths(&l, &["injector".into()]),
             vec![
@@ -377,17 +398,39 @@ mod tests {
                 {"name": "proxy", "image": "proxy:2"}
             ]}}}
         });
-        let removed = normalize_managed_fields(&mut l, &mut c, &["kube-controller-manager".into(), "injector".into()]);
+        let removed = normalize_managed_fields(
+            &mut l,
+            &mut c,
+            &["kube-controller-manager".into(), "injector".into()],
+        );
         let removed = removed.unwrap_or_default();
         let paths: Vec<&str> = removed.iter().map(|r| r.path.as_str()).collect();
-        assert_eq!(paths, vec![".spec.replicas", ".spec.template.spec.containers[name=\"app\"].resources.limits.cpu"]);
-        assert_eq!(removed[1].live_pointer, "/spec/template/spec/containers/1/resources/limits/cpu");
-        assert_eq!(removed[1].config_pointer, "/spec/template/spec/containers/0/resources/limits/cpu");
+        assert_eq!(
+            paths,
+            vec![
+                ".spec.replicas",
+                ".spec.template.spec.containers[name=\"app\"].resources.limits.cpu"
+            ]
+        );
+        assert_eq!(
+            removed[1].live_pointer,
+            "/spec/template/spec/containers/1/resources/limits/cpu"
+        );
+        assert_eq!(
+            removed[1].config_pointer,
+            "/spec/template/spec/containers/0/resources/limits/cpu"
+        );
         assert_eq!(l.pointer("/spec/replicas"), None);
         assert_eq!(c.pointer("/spec/replicas"), None);
-        assert_eq!(c.pointer("/spec/template/spec/containers/0/resources/limits"), Some(&json!({})));
+        assert_eq!(
+            c.pointer("/spec/template/spec/containers/0/resources/limits"),
+            Some(&json!({}))
+        );
         // equal values (proxy image) stay
-        assert_eq!(c.pointer("/spec/template/spec/containers/1/image"), Some(&json!("proxy:2")));
+        assert_eq!(
+            c.pointer("/spec/template/spec/containers/1/image"),
+            Some(&json!("proxy:2"))
+        );
     }
 
     #[test]
@@ -403,13 +446,17 @@ mod tests {
     fn missing_on_one_side_is_not_modified() {
         let mut l = live();
         let mut c = json!({"spec": {}});
-        assert_eq!(normalize_managed_fields(&mut l, &mut c, &[HPA_MANAGER.into()]), Ok(Vec::new()));
+        assert_eq!(
+            normalize_managed_fields(&mut l, &mut c, &[HPA_MANAGER.into()]),
+            Ok(Vec::new())
+        );
         assert_eq!(l.pointer("/spec/replicas"), Some(&json!(5)));
     }
 
     #[test]
     fn bad_fields_v1_fails() {
-        let mut l = json!({"metadata": {"managedFields": [{"manager": "m", "fieldsV1": {"q:x": {}}}]}});
+        let mut l =
+            json!({"metadata": {"managedFields": [{"manager": "m", "fieldsV1": {"q:x": {}}}]}});
         let mut c = json!({});
         assert!(normalize_managed_fields(&mut l, &mut c, &["m".into()]).is_err());
     }

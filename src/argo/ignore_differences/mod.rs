@@ -79,11 +79,20 @@ impl IgnoreRule {
     /// Reads `spec.ignoreDifferences[index]` from its JSON form. Values of the wrong type
     /// count as absent (the CRD schema rejects them before Argo CD sees them).
     pub fn from_json(index: usize, item: &Value) -> IgnoreRule {
-        let s = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let s = |k: &str| {
+            item.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let list = |k: &str| -> Vec<String> {
             item.get(k)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         IgnoreRule {
@@ -127,7 +136,12 @@ pub struct ObjectId {
 
 impl ObjectId {
     pub fn of(obj: &Value) -> ObjectId {
-        let s = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let s = |p: &str| {
+            obj.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let api_version = s("/apiVersion");
         let group = match api_version.split_once('/') {
             Some((g, _)) => g.to_string(),
@@ -206,7 +220,10 @@ impl Normalizer {
     /// `jsonPointers` or `jqPathExpressions` (overrides with only managers are not
     /// normalizer patches). Every jq expression is compiled; any failure fails the whole
     /// normalizer, as in Argo CD (all failures are returned).
-    pub fn new(app_rules: &[IgnoreRule], overrides: &[IgnoreRule]) -> Result<Normalizer, Vec<JqFailure>> {
+    pub fn new(
+        app_rules: &[IgnoreRule],
+        overrides: &[IgnoreRule],
+    ) -> Result<Normalizer, Vec<JqFailure>> {
         let rules: Vec<IgnoreRule> = app_rules
             .iter()
             .cloned()
@@ -292,8 +309,14 @@ impl Normalizer {
         }
         let has_jq = selected.iter().any(|p| matches!(p.kind, PatchKind::Jq(..)));
         let original = has_jq.then(|| obj.clone());
-        let run = |obj: &mut Value| -> Vec<Applied> { selected.iter().map(|p| self.apply(p, obj)).collect() };
-        let applied = if has_jq { jq::with_jq_worker(|| run(obj)) } else { run(obj) };
+        let run = |obj: &mut Value| -> Vec<Applied> {
+            selected.iter().map(|p| self.apply(p, obj)).collect()
+        };
+        let applied = if has_jq {
+            jq::with_jq_worker(|| run(obj))
+        } else {
+            run(obj)
+        };
         let discarded = !obj.is_object();
         if discarded && let Some(o) = original {
             *obj = o;
@@ -309,7 +332,11 @@ impl Normalizer {
                 let outcome = pointer::remove_pointer(obj, p);
                 let removed = match &outcome {
                     PointerOutcome::Removed(_) => {
-                        vec![pointer::argo_cd_tokens(p).map(|t| pointer::pointer_from_tokens(&t)).unwrap_or_default()]
+                        vec![
+                            pointer::argo_cd_tokens(p)
+                                .map(|t| pointer::pointer_from_tokens(&t))
+                                .unwrap_or_default(),
+                        ]
                     }
                     _ => Vec::new(),
                 };
@@ -339,7 +366,12 @@ impl Normalizer {
     /// Argo CD's diff preparation for a live/desired pair (`StateDiffs`): managed-field
     /// normalization first (with [`IgnoreLookup`]'s managers), then this normalizer on
     /// both objects.
-    pub fn normalize_pair(&self, lookup: &IgnoreLookup, live: &mut Value, config: &mut Value) -> PairReport {
+    pub fn normalize_pair(
+        &self,
+        lookup: &IgnoreLookup,
+        live: &mut Value,
+        config: &mut Value,
+    ) -> PairReport {
         let id = ObjectId::of(config);
         let managers = lookup.managers(&id.group, &id.kind, &id.name, &id.namespace);
         let managed = managed_fields::normalize_managed_fields(live, config, &managers);
@@ -397,14 +429,24 @@ impl IgnoreLookup {
     }
 
     /// The rules `HasIgnoreDifference` merges for an object, in order.
-    pub fn matching(&self, group: &str, kind: &str, name: &str, namespace: &str) -> Vec<&IgnoreRule> {
+    pub fn matching(
+        &self,
+        group: &str,
+        kind: &str,
+        name: &str,
+        namespace: &str,
+    ) -> Vec<&IgnoreRule> {
         let exact = format!("{group}/{kind}");
         let mut out: Vec<&IgnoreRule> = Vec::new();
         out.extend(self.override_for(&exact));
         if exact != "*/*" {
             out.extend(self.override_for("*/*"));
         }
-        out.extend(self.app_rules.iter().filter(|r| r.selects(group, kind, name, namespace)));
+        out.extend(
+            self.app_rules
+                .iter()
+                .filter(|r| r.selects(group, kind, name, namespace)),
+        );
         out
     }
 
@@ -446,7 +488,11 @@ pub enum ReplicasIgnored {
 /// the normalizer on a copy, or through `managedFieldsManagers` naming the HPA
 /// controller's manager (`kube-controller-manager`, which writes `spec.replicas` through
 /// the `scale` subresource), looked up the way `HasIgnoreDifference` does.
-pub fn replicas_ignored(normalizer: &Normalizer, lookup: &IgnoreLookup, obj: &Value) -> Option<ReplicasIgnored> {
+pub fn replicas_ignored(
+    normalizer: &Normalizer,
+    lookup: &IgnoreLookup,
+    obj: &Value,
+) -> Option<ReplicasIgnored> {
     let mut copy = obj.clone();
     // Make sure the field exists so a patch can be seen removing it.
     if copy.pointer("/spec/replicas").is_none()
@@ -455,7 +501,10 @@ pub fn replicas_ignored(normalizer: &Normalizer, lookup: &IgnoreLookup, obj: &Va
         spec.insert("replicas".into(), Value::from(1));
     }
     for a in normalizer.normalize(&mut copy) {
-        if a.removed.iter().any(|p| p == "/spec/replicas" || p == "/spec" || p.is_empty()) {
+        if a.removed
+            .iter()
+            .any(|p| p == "/spec/replicas" || p == "/spec" || p.is_empty())
+        {
             return Some(ReplicasIgnored::ByPatch {
                 rule: a.rule,
                 entry: a.entry,
@@ -466,8 +515,14 @@ pub fn replicas_ignored(normalizer: &Normalizer, lookup: &IgnoreLookup, obj: &Va
     lookup
         .matching(&id.group, &id.kind, &id.name, &id.namespace)
         .into_iter()
-        .find(|r| r.managed_fields_managers.iter().any(|m| m == managed_fields::HPA_MANAGER))
-        .map(|r| ReplicasIgnored::ByManager { rule: r.origin.clone() })
+        .find(|r| {
+            r.managed_fields_managers
+                .iter()
+                .any(|m| m == managed_fields::HPA_MANAGER)
+        })
+        .map(|r| ReplicasIgnored::ByManager {
+            rule: r.origin.clone(),
+        })
 }
 
 #[cfg(test)]

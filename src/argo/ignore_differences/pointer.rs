@@ -279,10 +279,20 @@ mod tests {
         let arr = json!({"a": [0, 1, 2]});
         let cases: Vec<(Value, &str, Value, &str)> = vec![
             // escaping: ~1 is `/`, the key `a/b` not the path a → b
-            (json!({"a/b": 1, "a": {"b": 2}}), "/a~1b", json!({"a": {"b": 2}}), "removed"),
+            (
+                json!({"a/b": 1, "a": {"b": 2}}),
+                "/a~1b",
+                json!({"a": {"b": 2}}),
+                "removed",
+            ),
             (json!({"a": {"/": 1}}), "/a/~1", json!({"a": {}}), "removed"),
             // single pass: ~01 is `~1`, not `/`
-            (json!({"a": {"~1": 1}}), "/a/~01", json!({"a": {}}), "removed"),
+            (
+                json!({"a": {"~1": 1}}),
+                "/a/~01",
+                json!({"a": {}}),
+                "removed",
+            ),
             // other `~` stay literal
             (json!({"a~2": 1}), "/a~2", json!({}), "removed"),
             (json!({"a~": 1}), "/a~", json!({}), "removed"),
@@ -299,28 +309,83 @@ mod tests {
             (arr.clone(), "/a/x", arr.clone(), "invalid"),
             (arr.clone(), "/a/ 1", arr.clone(), "invalid"),
             (arr.clone(), "/a/1e0", arr.clone(), "invalid"),
-            (arr.clone(), "/a/99999999999999999999", arr.clone(), "invalid"),
+            (
+                arr.clone(),
+                "/a/99999999999999999999",
+                arr.clone(),
+                "invalid",
+            ),
             // missing paths are silent
-            (json!({"a": 1}), "/missing/deeper", json!({"a": 1}), "missing"),
-            (json!({"a": {"c": 1}}), "/a/b", json!({"a": {"c": 1}}), "missing"),
+            (
+                json!({"a": 1}),
+                "/missing/deeper",
+                json!({"a": 1}),
+                "missing",
+            ),
+            (
+                json!({"a": {"c": 1}}),
+                "/a/b",
+                json!({"a": {"c": 1}}),
+                "missing",
+            ),
             (json!({"a": "s"}), "/a/b", json!({"a": "s"}), "missing"),
             (json!({"a": null}), "/a/b", json!({"a": null}), "missing"),
-            (json!({"a": {"b": 5}}), "/a/b/c", json!({"a": {"b": 5}}), "missing"),
+            (
+                json!({"a": {"b": 5}}),
+                "/a/b/c",
+                json!({"a": {"b": 5}}),
+                "missing",
+            ),
             // intermediate array steps: bad or out-of-range index is "missing path"
-            (json!({"a": [{"b": 1}, {"b": 2}]}), "/a/5/b", json!({"a": [{"b": 1}, {"b": 2}]}), "missing"),
-            (json!({"a": [{"b": 1}, {"b": 2}]}), "/a/x/b", json!({"a": [{"b": 1}, {"b": 2}]}), "missing"),
-            (json!({"a": [{"b": 1}, {"b": 2}]}), "/a/01/b", json!({"a": [{"b": 1}, {}]}), "removed"),
-            (json!({"a": [{"b": 1}, {"b": 2}]}), "/a/-1/b", json!({"a": [{"b": 1}, {}]}), "removed"),
+            (
+                json!({"a": [{"b": 1}, {"b": 2}]}),
+                "/a/5/b",
+                json!({"a": [{"b": 1}, {"b": 2}]}),
+                "missing",
+            ),
+            (
+                json!({"a": [{"b": 1}, {"b": 2}]}),
+                "/a/x/b",
+                json!({"a": [{"b": 1}, {"b": 2}]}),
+                "missing",
+            ),
+            (
+                json!({"a": [{"b": 1}, {"b": 2}]}),
+                "/a/01/b",
+                json!({"a": [{"b": 1}, {}]}),
+                "removed",
+            ),
+            (
+                json!({"a": [{"b": 1}, {"b": 2}]}),
+                "/a/-1/b",
+                json!({"a": [{"b": 1}, {}]}),
+                "removed",
+            ),
             // the whole document and pointers without `/`
             (json!({"a": 1}), "", json!({"a": 1}), "missing"),
             (json!({"a": 1}), "a", json!({"a": 1}), "missing"),
             // text before the first `/` is dropped
-            (json!({"a": 1, "x": {"a": 2}}), "x/a", json!({"x": {"a": 2}}), "removed"),
-            (json!({"spec": {"replicas": 1}}), "spec/replicas", json!({"spec": {"replicas": 1}}), "missing"),
+            (
+                json!({"a": 1, "x": {"a": 2}}),
+                "x/a",
+                json!({"x": {"a": 2}}),
+                "removed",
+            ),
+            (
+                json!({"spec": {"replicas": 1}}),
+                "spec/replicas",
+                json!({"spec": {"replicas": 1}}),
+                "missing",
+            ),
             // `/` is the key ""
             (json!({"": 1, "a": 1}), "/", json!({"a": 1}), "removed"),
             (json!({"a": 1}), "/", json!({"a": 1}), "missing"),
-            (json!({"a": {"": {"": 1}}}), "/a//", json!({"a": {"": {}}}), "removed"),
+            (
+                json!({"a": {"": {"": 1}}}),
+                "/a//",
+                json!({"a": {"": {}}}),
+                "removed",
+            ),
         ];
         for (doc, p, want, kind) in cases {
             let (got, out) = removed(doc, p);
@@ -337,24 +402,42 @@ mod tests {
     #[test]
     fn removed_value_is_returned_and_order_kept() {
         let mut d = json!({"a": 1, "b": {"x": [1, 2]}, "c": 3});
-        assert_eq!(remove_pointer(&mut d, "/b"), PointerOutcome::Removed(json!({"x": [1, 2]})));
-        assert_eq!(serde_json::to_string(&d).ok().as_deref(), Some(r#"{"a":1,"c":3}"#));
+        assert_eq!(
+            remove_pointer(&mut d, "/b"),
+            PointerOutcome::Removed(json!({"x": [1, 2]}))
+        );
+        assert_eq!(
+            serde_json::to_string(&d).ok().as_deref(),
+            Some(r#"{"a":1,"c":3}"#)
+        );
     }
 
     #[test]
     fn strict_parse() {
-        assert_eq!(parse_pointer("/a~1b/c~0d").ok(), Some(vec!["a/b".to_string(), "c~d".to_string()]));
+        assert_eq!(
+            parse_pointer("/a~1b/c~0d").ok(),
+            Some(vec!["a/b".to_string(), "c~d".to_string()])
+        );
         assert_eq!(parse_pointer("/").ok(), Some(vec![String::new()]));
         let e = parse_pointer("").err();
-        assert_eq!(e.as_ref().map(|e| e.kind), Some(PointerErrorKind::WholeDocument));
+        assert_eq!(
+            e.as_ref().map(|e| e.kind),
+            Some(PointerErrorKind::WholeDocument)
+        );
         let e = parse_pointer("spec/replicas").err();
-        assert_eq!(e.as_ref().map(|e| (e.kind, e.range.clone())), Some((PointerErrorKind::MissingLeadingSlash, 0..4)));
+        assert_eq!(
+            e.as_ref().map(|e| (e.kind, e.range.clone())),
+            Some((PointerErrorKind::MissingLeadingSlash, 0..4))
+        );
         assert!(e.is_some_and(|e| e.message.contains("`/replicas`")));
         let e = parse_pointer("replicas").err();
         assert_eq!(e.as_ref().map(|e| e.range.clone()), Some(0..8));
         assert!(e.is_some_and(|e| e.message.contains("skips")));
         let e = parse_pointer("/a~2b").err();
-        assert_eq!(e.as_ref().map(|e| (e.kind, e.range.clone())), Some((PointerErrorKind::BadEscape, 2..4)));
+        assert_eq!(
+            e.as_ref().map(|e| (e.kind, e.range.clone())),
+            Some((PointerErrorKind::BadEscape, 2..4))
+        );
         let e = parse_pointer("/ab~").err();
         assert_eq!(e.as_ref().map(|e| e.range.clone()), Some(3..4));
         let e = parse_pointer("/a~é").err();
@@ -367,7 +450,10 @@ mod tests {
 
     #[test]
     fn tokens_and_atoi() {
-        assert_eq!(argo_cd_tokens("x/a/b~1c"), Some(vec!["a".into(), "b/c".into()]));
+        assert_eq!(
+            argo_cd_tokens("x/a/b~1c"),
+            Some(vec!["a".into(), "b/c".into()])
+        );
         assert_eq!(argo_cd_tokens("abc"), None);
         assert_eq!(pointer_from_tokens(&["a/b", "c~d"]), "/a~1b/c~0d");
         assert_eq!(go_atoi("-0"), Some(0));

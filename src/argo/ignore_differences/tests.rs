@@ -28,23 +28,154 @@ fn deployment() -> Value {
 
 #[test]
 fn selection_table() {
-    let cases: Vec<(&str, &str, &str, &str, &str, &str, &str, &str, bool)> = vec![
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        bool,
+    );
+    let cases: Vec<Case> = vec![
         // group glob, kind glob, name, namespace | object group, kind, name, namespace
-        ("apps", "Deployment", "", "", "apps", "Deployment", "web", "prod", true),
-        ("", "Deployment", "", "", "apps", "Deployment", "web", "prod", false),
+        (
+            "apps",
+            "Deployment",
+            "",
+            "",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            true,
+        ),
+        (
+            "",
+            "Deployment",
+            "",
+            "",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            false,
+        ),
         ("", "ConfigMap", "", "", "", "ConfigMap", "c", "prod", true),
         ("*", "*", "", "", "", "ConfigMap", "c", "prod", true),
-        ("*.k8s.io", "*", "", "", "admissionregistration.k8s.io", "MutatingWebhookConfiguration", "w", "", true),
-        ("*.k8s.io", "*", "", "", "apps", "Deployment", "w", "", false),
-        ("apps", "deployment", "", "", "apps", "Deployment", "web", "prod", false),
-        ("apps", "Deploy*", "", "", "apps", "Deployment", "web", "prod", true),
-        ("apps", "{Deployment,StatefulSet}", "", "", "apps", "StatefulSet", "db", "prod", true),
-        ("apps", "Deployment", "web", "", "apps", "Deployment", "web", "prod", true),
-        ("apps", "Deployment", "api", "", "apps", "Deployment", "web", "prod", false),
-        ("apps", "Deployment", "", "prod", "apps", "Deployment", "web", "prod", true),
-        ("apps", "Deployment", "", "dev", "apps", "Deployment", "web", "prod", false),
+        (
+            "*.k8s.io",
+            "*",
+            "",
+            "",
+            "admissionregistration.k8s.io",
+            "MutatingWebhookConfiguration",
+            "w",
+            "",
+            true,
+        ),
+        (
+            "*.k8s.io",
+            "*",
+            "",
+            "",
+            "apps",
+            "Deployment",
+            "w",
+            "",
+            false,
+        ),
+        (
+            "apps",
+            "deployment",
+            "",
+            "",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            false,
+        ),
+        (
+            "apps",
+            "Deploy*",
+            "",
+            "",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            true,
+        ),
+        (
+            "apps",
+            "{Deployment,StatefulSet}",
+            "",
+            "",
+            "apps",
+            "StatefulSet",
+            "db",
+            "prod",
+            true,
+        ),
+        (
+            "apps",
+            "Deployment",
+            "web",
+            "",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            true,
+        ),
+        (
+            "apps",
+            "Deployment",
+            "api",
+            "",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            false,
+        ),
+        (
+            "apps",
+            "Deployment",
+            "",
+            "prod",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            true,
+        ),
+        (
+            "apps",
+            "Deployment",
+            "",
+            "dev",
+            "apps",
+            "Deployment",
+            "web",
+            "prod",
+            false,
+        ),
         // a rule with a namespace never selects a cluster-scoped object
-        ("*", "ClusterRole", "", "default", "rbac.authorization.k8s.io", "ClusterRole", "r", "", false),
+        (
+            "*",
+            "ClusterRole",
+            "",
+            "default",
+            "rbac.authorization.k8s.io",
+            "ClusterRole",
+            "r",
+            "",
+            false,
+        ),
         // an invalid glob matches nothing
         ("[", "*", "", "", "[", "Deployment", "web", "prod", false),
         ("apps", "[a-", "", "", "apps", "[a-", "web", "prod", false),
@@ -53,11 +184,18 @@ fn selection_table() {
         let mut r = rule(g, k);
         r.name = n.into();
         r.namespace = ns.into();
-        assert_eq!(r.selects(og, ok, on, ons), want, "{g}/{k} {n} {ns} vs {og}/{ok} {on} {ons}");
+        assert_eq!(
+            r.selects(og, ok, on, ons),
+            want,
+            "{g}/{k} {n} {ns} vs {og}/{ok} {on} {ons}"
+        );
     }
     let r = rule("apps", "Deployment");
     assert!(r.selects_object(&deployment()));
-    assert_eq!(ObjectId::of(&json!({"apiVersion": "v1", "kind": "Service"})).group, "");
+    assert_eq!(
+        ObjectId::of(&json!({"apiVersion": "v1", "kind": "Service"})).group,
+        ""
+    );
 }
 
 #[test]
@@ -78,8 +216,13 @@ fn from_json_reads_an_application_item() {
 #[test]
 fn normalizer_applies_in_order_and_reports() {
     let mut app = rule("apps", "Deployment");
-    app.json_pointers = vec!["/metadata/annotations/a~1b".into(), "/spec/missing".into(), "/spec/template/spec/containers/5".into()];
-    app.jq_path_expressions = vec![".spec.template.spec.containers[] | select(.name == \"app\") | .image".into()];
+    app.json_pointers = vec![
+        "/metadata/annotations/a~1b".into(),
+        "/spec/missing".into(),
+        "/spec/template/spec/containers/5".into(),
+    ];
+    app.jq_path_expressions =
+        vec![".spec.template.spec.containers[] | select(.name == \"app\") | .image".into()];
     let mut other = rule("", "ConfigMap");
     other.json_pointers = vec!["/data".into()];
     let mut status = rule("*", "*");
@@ -102,27 +245,53 @@ fn normalizer_applies_in_order_and_reports() {
     let mut d = deployment();
     assert_eq!(n.selecting(&d), vec![0, 2]);
     let applied = n.normalize(&mut d);
-    let summary: Vec<(usize, Entry, Vec<String>)> = applied.iter().map(|a| (a.rule, a.entry, a.removed.clone())).collect();
+    let summary: Vec<(usize, Entry, Vec<String>)> = applied
+        .iter()
+        .map(|a| (a.rule, a.entry, a.removed.clone()))
+        .collect();
     assert_eq!(
         summary,
         vec![
-            (0, Entry::Pointer(0), vec!["/metadata/annotations/a~1b".to_string()]),
+            (
+                0,
+                Entry::Pointer(0),
+                vec!["/metadata/annotations/a~1b".to_string()]
+            ),
             (0, Entry::Pointer(1), vec![]),
             (0, Entry::Pointer(2), vec![]),
-            (0, Entry::Jq(0), vec!["/spec/template/spec/containers/0/image".to_string()]),
+            (
+                0,
+                Entry::Jq(0),
+                vec!["/spec/template/spec/containers/0/image".to_string()]
+            ),
             (2, Entry::Pointer(0), vec!["/status".to_string()]),
         ]
     );
-    assert_eq!(applied[1].outcome, Outcome::Pointer(PointerOutcome::Missing));
-    assert!(matches!(applied[2].outcome, Outcome::Pointer(PointerOutcome::Invalid(_))));
-    assert_eq!(d.pointer("/metadata/annotations"), Some(&json!({"keep": "2"})));
-    assert_eq!(d.pointer("/spec/template/spec/containers/0"), Some(&json!({"name": "app"})));
+    assert_eq!(
+        applied[1].outcome,
+        Outcome::Pointer(PointerOutcome::Missing)
+    );
+    assert!(matches!(
+        applied[2].outcome,
+        Outcome::Pointer(PointerOutcome::Invalid(_))
+    ));
+    assert_eq!(
+        d.pointer("/metadata/annotations"),
+        Some(&json!({"keep": "2"}))
+    );
+    assert_eq!(
+        d.pointer("/spec/template/spec/containers/0"),
+        Some(&json!({"name": "app"}))
+    );
     assert_eq!(d.get("status"), None);
     // a Secret: only `*/*` selects it, and it has no status
     let mut secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"a": "b"}});
     let applied = n.normalize(&mut secret);
     assert_eq!(applied.len(), 1);
-    assert_eq!(applied[0].outcome, Outcome::Pointer(PointerOutcome::Missing));
+    assert_eq!(
+        applied[0].outcome,
+        Outcome::Pointer(PointerOutcome::Missing)
+    );
     assert_eq!(secret.get("data"), Some(&json!({"a": "b"})));
     // nothing selects anything without rules
     let empty = Normalizer::new(&[], &[]).ok();
@@ -142,7 +311,10 @@ fn one_bad_jq_expression_fails_the_whole_normalizer() {
         status_from_compare_options: false,
     };
     let err = Normalizer::new(&[a], &[b]).err().unwrap_or_default();
-    let got: Vec<(usize, usize, std::ops::Range<usize>)> = err.iter().map(|f| (f.rule, f.expression, f.error.range.clone())).collect();
+    let got: Vec<(usize, usize, std::ops::Range<usize>)> = err
+        .iter()
+        .map(|f| (f.rule, f.expression, f.error.range.clone()))
+        .collect();
     assert_eq!(got, vec![(0, 1, 5..6), (1, 0, 0..5)]);
 }
 
@@ -162,9 +334,17 @@ fn lookup_merges_exact_override_wildcard_and_app_globs() {
     };
     let mut app = rule("apps", "*");
     app.managed_fields_managers = vec!["kube-controller-manager".into(), "m1".into()];
-    let overrides = vec![ov("apps/Deployment", &["m1", "m2"]), ov("*/*", &["m3"]), ov("ConfigMap", &["cm"]), ov("/Secret", &["sec"])];
+    let overrides = vec![
+        ov("apps/Deployment", &["m1", "m2"]),
+        ov("*/*", &["m3"]),
+        ov("ConfigMap", &["cm"]),
+        ov("/Secret", &["sec"]),
+    ];
     let l = IgnoreLookup::new(&[app], &overrides);
-    assert_eq!(l.managers("apps", "Deployment", "web", "prod"), vec!["m1", "m2", "m3", "kube-controller-manager"]);
+    assert_eq!(
+        l.managers("apps", "Deployment", "web", "prod"),
+        vec!["m1", "m2", "m3", "kube-controller-manager"]
+    );
     // a kind-only key never matches in this lookup (the object key is `/ConfigMap`)
     assert_eq!(l.managers("", "ConfigMap", "c", "prod"), vec!["m3"]);
     assert_eq!(l.managers("", "Secret", "s", "prod"), vec!["sec", "m3"]);
@@ -175,36 +355,55 @@ fn replicas_helper() {
     let hpa_target = deployment();
     let none = Normalizer::new(&[], &[]).ok();
     let lookup = IgnoreLookup::default();
-    assert_eq!(none.as_ref().and_then(|n| replicas_ignored(n, &lookup, &hpa_target)), None);
+    assert_eq!(
+        none.as_ref()
+            .and_then(|n| replicas_ignored(n, &lookup, &hpa_target)),
+        None
+    );
 
     let mut by_pointer = rule("apps", "Deployment");
     by_pointer.json_pointers = vec!["/spec/replicas".into()];
     let n = Normalizer::new(&[by_pointer], &[]).ok();
     assert_eq!(
-        n.as_ref().and_then(|n| replicas_ignored(n, &lookup, &hpa_target)),
-        Some(ReplicasIgnored::ByPatch { rule: 0, entry: Entry::Pointer(0) })
+        n.as_ref()
+            .and_then(|n| replicas_ignored(n, &lookup, &hpa_target)),
+        Some(ReplicasIgnored::ByPatch {
+            rule: 0,
+            entry: Entry::Pointer(0)
+        })
     );
 
     let mut by_jq = rule("apps", "*");
     by_jq.jq_path_expressions = vec![".spec.replicas".into()];
     let n = Normalizer::new(&[by_jq], &[]).ok();
     assert_eq!(
-        n.as_ref().and_then(|n| replicas_ignored(n, &lookup, &hpa_target)),
-        Some(ReplicasIgnored::ByPatch { rule: 0, entry: Entry::Jq(0) })
+        n.as_ref()
+            .and_then(|n| replicas_ignored(n, &lookup, &hpa_target)),
+        Some(ReplicasIgnored::ByPatch {
+            rule: 0,
+            entry: Entry::Jq(0)
+        })
     );
 
     // a pointer for another kind does not count
     let mut other = rule("apps", "StatefulSet");
     other.json_pointers = vec!["/spec/replicas".into()];
     let n = Normalizer::new(&[other], &[]).ok();
-    assert_eq!(n.as_ref().and_then(|n| replicas_ignored(n, &lookup, &hpa_target)), None);
+    assert_eq!(
+        n.as_ref()
+            .and_then(|n| replicas_ignored(n, &lookup, &hpa_target)),
+        None
+    );
 
     let mut by_manager = rule("apps", "Deployment");
     by_manager.managed_fields_managers = vec![managed_fields::HPA_MANAGER.into()];
     let l = IgnoreLookup::new(&[by_manager], &[]);
     assert_eq!(
-        none.as_ref().and_then(|n| replicas_ignored(n, &l, &hpa_target)),
-        Some(ReplicasIgnored::ByManager { rule: RuleOrigin::Application { index: 0 } })
+        none.as_ref()
+            .and_then(|n| replicas_ignored(n, &l, &hpa_target)),
+        Some(ReplicasIgnored::ByManager {
+            rule: RuleOrigin::Application { index: 0 }
+        })
     );
 }
 
@@ -222,9 +421,21 @@ fn pair_normalization_runs_managed_fields_first() {
     let rules = [r];
     let n = Normalizer::new(&rules, &[]).ok();
     let lookup = IgnoreLookup::new(&rules, &[]);
-    let report = n.as_ref().map(|n| n.normalize_pair(&lookup, &mut live, &mut config));
-    let report = report.map(|r| (r.managers, r.managed.map(|m| m.len()), r.live.len(), r.config.len()));
-    assert_eq!(report, Some((vec![managed_fields::HPA_MANAGER.to_string()], Ok(1), 1, 1)));
+    let report = n
+        .as_ref()
+        .map(|n| n.normalize_pair(&lookup, &mut live, &mut config));
+    let report = report.map(|r| {
+        (
+            r.managers,
+            r.managed.map(|m| m.len()),
+            r.live.len(),
+            r.config.len(),
+        )
+    });
+    assert_eq!(
+        report,
+        Some((vec![managed_fields::HPA_MANAGER.to_string()], Ok(1), 1, 1))
+    );
     assert_eq!(live.pointer("/spec/replicas"), None);
     assert_eq!(config.pointer("/spec/replicas"), None);
     assert_eq!(config.get("status"), None);
@@ -232,10 +443,18 @@ fn pair_normalization_runs_managed_fields_first() {
 
 #[test]
 fn aggregated_roles() {
-    assert!(aggregated_role_ignores_rules(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "aggregationRule": {"clusterRoleSelectors": []}})));
-    assert!(!aggregated_role_ignores_rules(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "aggregationRule": "x"})));
-    assert!(!aggregated_role_ignores_rules(&json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"})));
-    assert!(!aggregated_role_ignores_rules(&json!({"apiVersion": "v1", "kind": "ClusterRole", "aggregationRule": {}})));
+    assert!(aggregated_role_ignores_rules(
+        &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "aggregationRule": {"clusterRoleSelectors": []}})
+    ));
+    assert!(!aggregated_role_ignores_rules(
+        &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "aggregationRule": "x"})
+    ));
+    assert!(!aggregated_role_ignores_rules(
+        &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"})
+    ));
+    assert!(!aggregated_role_ignores_rules(
+        &json!({"apiVersion": "v1", "kind": "ClusterRole", "aggregationRule": {}})
+    ));
 }
 
 #[test]
@@ -246,6 +465,9 @@ fn deleting_the_whole_object_is_thrown_away() {
     let n = Normalizer::new(&[r], &[]).ok();
     let mut d = deployment();
     let report = n.map(|n| n.normalize_report(&mut d));
-    assert_eq!(report.map(|r| (r.applied.len(), r.discarded)), Some((2, true)));
+    assert_eq!(
+        report.map(|r| (r.applied.len(), r.discarded)),
+        Some((2, true))
+    );
     assert_eq!(d, deployment());
 }
