@@ -23,8 +23,16 @@
 //!   Evaluation runs on a worker thread with a large stack ([`with_jq_worker`]) so that
 //!   deep values built before the budget ran out can still be dropped.
 //!
-//! Known differences left: jaq rejects fractional array indices in paths (`.a[1.5]`,
-//! gojq truncates), and error texts differ from gojq's (Argo CD only logs them).
+//! - **Names.** `input`/`inputs` are compile errors (Argo CD gives gojq no inputs); jaq's
+//!   internal helpers and `keys_unsorted`, which gojq does not define, are reported as
+//!   undefined functions; `.a?//.b` is a parse error (gojq reads `?//` as one token).
+//!
+//! Known differences left (all for expressions Argo CD skips anyway): jaq rejects
+//! fractional array indices in paths (`.a[1.5]`, gojq truncates); in a path expression
+//! jaq rejects a non-path value at once (`until(false; [.] + [1])` is a runtime error
+//! here, gojq runs it until the timeout); error texts differ from gojq's (Argo CD only
+//! logs them). gojq names jaq lacks (`$__loc__`, `$ENV`, `tostream`, `@base32d`, …) make
+//! the expression [`JqExpr::unsupported`].
 
 use super::delpaths::{delete_paths, preview};
 use super::pointer::escape_token;
@@ -215,8 +223,9 @@ fn stack_address() -> usize {
 
 /// Runs `f` on a worker thread with a large stack, so jq evaluations inside it can
 /// recurse deeply and always end in a clean [`JqOutcome::TimedOut`]. Falls back to the
-/// current thread (with a small stack budget) when no thread can be started.
-pub fn with_jq_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+/// current thread (with a small stack budget) when no thread can be started. A panic
+/// inside `f` (a bug in the jq engine) is returned as an error, not propagated.
+pub fn with_jq_worker<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, String> {
     let mut f = Some(f);
     let spawned = std::thread::scope(|scope| {
         let job = &mut f;
@@ -233,27 +242,26 @@ pub fn with_jq_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         }
     });
     match spawned {
-        Some(Ok(Some(r))) => r,
-        Some(Err(panic)) => std::panic::resume_unwind(panic),
-        // Could not start a thread (or the job did not run): run here.
+        Some(Ok(Some(r))) => Ok(r),
+        Some(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("the jq engine failed: {what}"))
+        }
+        // Could not start a thread: run here.
         _ => match f.take() {
             Some(f) => {
                 let saved = STACK.with(|s| s.replace((stack_address(), FOREIGN_STACK_BUDGET)));
                 let r = f();
                 STACK.with(|s| s.set(saved));
-                r
+                Ok(r)
             }
-            None => unreachable_job(),
+            None => Err("the jq worker did not run".into()),
         },
     }
-}
-
-#[cold]
-fn unreachable_job() -> ! {
-    // The job is taken exactly once: either the worker ran it (and returned `Some`) or
-    // it is still here. Reaching this means the worker returned `None` for a taken job,
-    // which `Option::take` rules out.
-    std::process::abort()
 }
 
 fn start_guard(limits: &JqLimits) {

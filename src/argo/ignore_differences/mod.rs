@@ -313,7 +313,32 @@ impl Normalizer {
             selected.iter().map(|p| self.apply(p, obj)).collect()
         };
         let applied = if has_jq {
-            jq::with_jq_worker(|| run(obj))
+            match jq::with_jq_worker(|| run(obj)) {
+                Ok(applied) => applied,
+                Err(e) => {
+                    // Only a bug in the jq engine gets here: report every patch as failed
+                    // and leave the object as it was.
+                    if let Some(o) = &original {
+                        *obj = o.clone();
+                    }
+                    let applied = selected
+                        .iter()
+                        .map(|p| Applied {
+                            rule: p.rule,
+                            entry: match &p.kind {
+                                PatchKind::Pointer(i) => Entry::Pointer(*i),
+                                PatchKind::Jq(i, _) => Entry::Jq(*i),
+                            },
+                            outcome: Outcome::Jq(JqOutcome::RuntimeError(e.clone())),
+                            removed: Vec::new(),
+                        })
+                        .collect();
+                    return Normalized {
+                        applied,
+                        discarded: true,
+                    };
+                }
+            }
         } else {
             run(obj)
         };

@@ -14,7 +14,9 @@ fn run(expr: &str, doc: Value) -> (Value, JqOutcome) {
     let mut d = doc;
     let compiled = compile(expr);
     let out = match compiled {
-        Ok(e) => with_jq_worker(|| e.apply(&mut d, &limits())),
+        Ok(e) => {
+            with_jq_worker(|| e.apply(&mut d, &limits())).unwrap_or_else(JqOutcome::RuntimeError)
+        }
         Err(e) => JqOutcome::RuntimeError(format!("did not compile: {e}")),
     };
     (d, out)
@@ -306,7 +308,7 @@ fn wall_clock_deadline() {
         max_steps: u64::MAX,
     };
     let start = Instant::now();
-    let out = e.map(|e| with_jq_worker(|| e.apply(&mut d, &lim)));
+    let out = e.and_then(|e| with_jq_worker(|| e.apply(&mut d, &lim)).ok());
     assert_eq!(out, Some(JqOutcome::TimedOut));
     assert!(start.elapsed() < Duration::from_secs(10));
 }
@@ -321,7 +323,7 @@ fn deep_recursion_stops_on_the_stack_guard() {
     for expr in [".a) | (def f: 1 + f; f", ".a) | (def f: [f]; f"] {
         let c = compile(expr).ok();
         let mut d = json!({"a": 1});
-        let out = c.map(|c| with_jq_worker(|| c.apply(&mut d, &lim)));
+        let out = c.and_then(|c| with_jq_worker(|| c.apply(&mut d, &lim)).ok());
         assert_eq!(out, Some(JqOutcome::TimedOut), "{expr}");
         assert_eq!(d, json!({"a": 1}));
     }
