@@ -8,6 +8,7 @@ pub mod dependencies;
 pub mod duration;
 pub mod glob;
 pub mod hooks;
+pub mod ignore_differences;
 pub mod kinds;
 pub mod path_match;
 pub mod project;
