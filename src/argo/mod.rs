@@ -6,6 +6,7 @@ pub mod annotations;
 pub mod dependencies;
 pub mod duration;
 pub mod glob;
+pub mod gotemplate;
 pub mod hooks;
 pub mod kinds;
 pub mod path_match;

@@ -1,0 +1,1 @@
+//! Table tests written from Go's text/template documentation and sprig's docs.
