@@ -72,8 +72,6 @@ pub struct Pipe {
 
 #[derive(Clone, Debug)]
 pub struct Variable {
-    pub pos: usize,
-    pub end: usize,
     /// `["$x", "field", …]`
     pub ident: Vec<String>,
 }
@@ -956,8 +954,6 @@ enum Parsed {
 
 fn new_variable(t: &Item) -> Variable {
     Variable {
-        pos: t.pos,
-        end: t.end,
         ident: t.val.split('.').map(str::to_string).collect(),
     }
 }
@@ -1335,7 +1331,8 @@ mod tests {
         assert_eq!(err("{{$a, $b := .x}}"), "too many declarations in command");
         assert_eq!(err("{{range $a, $b, $c := .x}}{{end}}"), "too many declarations in range");
         assert_eq!(err("{{range $a, 3}}{{end}}"), "range can only initialize variables");
-        assert_eq!(err("{{template .x}}"), "unexpected <.> in template clause");
+        assert_eq!(err("{{template .x}}"), "unexpected \".x\" in template clause");
+        assert_eq!(err("{{template .}}"), "unexpected <.> in template clause");
         assert_eq!(err("{{if}}{{end}}"), "missing value for if");
         assert_eq!(err("{{.x ,}}"), "unexpected \",\" in operand");
         assert_eq!(

@@ -319,7 +319,7 @@ fn abbreviate_full(s: &str, offset: i64, max: i64) -> String {
         return String::new();
     }
     if offset + max - 3 < len {
-        let inner = abbreviate_full(&bytes_str(&b[(offset - 1) as usize..]), 0, max - 3);
+        let inner = abbreviate_full(&bytes_str(&b[offset as usize..]), 0, max - 3);
         return format!("...{inner}");
     }
     format!("...{}", bytes_str(&b[(len - (max - 3)) as usize..]))
@@ -553,20 +553,18 @@ fn words(s: &str) -> Vec<String> {
     let chars: Vec<char> = s.chars().collect();
     let mut words: Vec<String> = Vec::new();
     let mut cur = String::new();
+    let mut prev: Option<CharClass> = None;
     let n = chars.len();
-    let mut i = 0;
-    while i < n {
-        let c = chars[i];
+    for (i, &c) in chars.iter().enumerate() {
         let k = class(c);
         if k == CharClass::Sep {
             if !cur.is_empty() {
                 words.push(std::mem::take(&mut cur));
             }
-            i += 1;
+            prev = None;
             continue;
         }
-        if let Some(&p) = cur.chars().last().as_ref() {
-            let pk = class(p);
+        if let Some(pk) = prev {
             let next = chars.get(i + 1).copied().map(class);
             let boundary = match (pk, k) {
                 (CharClass::Lower, CharClass::Upper) => true,
@@ -581,15 +579,14 @@ fn words(s: &str) -> Vec<String> {
                     }
                     j < n && class(chars[j]) == CharClass::Lower
                 }
-                (CharClass::Digit, CharClass::Lower) => false,
                 _ => false,
             };
-            if boundary {
+            if boundary && !cur.is_empty() {
                 words.push(std::mem::take(&mut cur));
             }
         }
         cur.extend(c.to_lowercase());
-        i += 1;
+        prev = Some(k);
     }
     if !cur.is_empty() {
         words.push(cur);
