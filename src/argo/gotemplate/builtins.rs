@@ -35,10 +35,10 @@ pub fn call(_: &mut State<'_>, a: &[Slot]) -> Res {
 /// `evalArgs`: one string argument as is, otherwise `fmt.Sprint` of the printable
 /// values (no value prints as `<no value>`).
 fn eval_args(a: &[Slot]) -> Result<String, FnError> {
-    if let [one] = a {
-        if let Val::Str(s) = &one.val {
-            return Ok(s.to_string());
-        }
+    if let [one] = a
+        && let Val::Str(s) = &one.val
+    {
+        return Ok(s.to_string());
     }
     let vals: Vec<Val> = a
         .iter()
@@ -110,12 +110,16 @@ pub fn urlquery(_: &mut State<'_>, a: &[Slot]) -> Res {
 
 pub fn print(_: &mut State<'_>, a: &[Slot]) -> Res {
     let vals: Vec<Val> = a.iter().map(|s| s.val.clone()).collect();
-    gofmt::sprint(&vals).map(Val::string).map_err(|_| too_deep())
+    gofmt::sprint(&vals)
+        .map(Val::string)
+        .map_err(|_| too_deep())
 }
 
 pub fn println(_: &mut State<'_>, a: &[Slot]) -> Res {
     let vals: Vec<Val> = a.iter().map(|s| s.val.clone()).collect();
-    gofmt::sprintln(&vals).map(Val::string).map_err(|_| too_deep())
+    gofmt::sprintln(&vals)
+        .map(Val::string)
+        .map_err(|_| too_deep())
 }
 
 pub fn printf(_: &mut State<'_>, a: &[Slot]) -> Res {
@@ -198,9 +202,7 @@ pub fn index(_: &mut State<'_>, a: &[Slot]) -> Res {
                 let key = match index {
                     Val::Str(k) => k.clone(),
                     Val::Invalid => {
-                        return Err(FnError::Go(
-                            "value is nil; should be of type string".into(),
-                        ));
+                        return Err(FnError::Go("value is nil; should be of type string".into()));
                     }
                     other => {
                         return Err(FnError::Go(format!(

@@ -204,34 +204,27 @@ fn analyze(value: &str) -> Analysis {
     let mut preceded_by_ws = true;
     let n = chars.len();
     for (i, &c) in chars.iter().enumerate() {
-        let followed_by_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t') || is_break(chars[i + 1]);
+        let followed_by_ws =
+            i + 1 >= n || matches!(chars[i + 1], ' ' | '\t') || is_break(chars[i + 1]);
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_indicators = true,
-                '?' | ':' => {
-                    if followed_by_ws {
-                        block_indicators = true;
-                    }
+                '?' | ':' if followed_by_ws => {
+                    block_indicators = true;
                 }
-                '-' => {
-                    if followed_by_ws {
-                        block_indicators = true;
-                    }
+                '-' if followed_by_ws => {
+                    block_indicators = true;
                 }
                 _ => {}
             }
         } else {
             match c {
-                ':' => {
-                    if followed_by_ws {
-                        block_indicators = true;
-                    }
+                ':' if followed_by_ws => {
+                    block_indicators = true;
                 }
-                '#' => {
-                    if preceded_by_ws {
-                        block_indicators = true;
-                    }
+                '#' if preceded_by_ws => {
+                    block_indicators = true;
                 }
                 _ => {}
             }
@@ -316,17 +309,19 @@ fn is_base60_float(s: &str) -> bool {
         Some((m, f)) => (m, Some(f)),
         None => (b, None),
     };
-    if let Some(f) = frac {
-        if !f.bytes().all(|c| c.is_ascii_digit() || c == b'_') {
-            return false;
-        }
+    if let Some(f) = frac
+        && !f.bytes().all(|c| c.is_ascii_digit() || c == b'_')
+    {
+        return false;
     }
     let mut parts = main.split(':');
     let Some(first) = parts.next() else {
         return false;
     };
     let fb = first.as_bytes();
-    if fb.is_empty() || !fb[0].is_ascii_digit() || !fb.iter().all(|c| c.is_ascii_digit() || *c == b'_')
+    if fb.is_empty()
+        || !fb[0].is_ascii_digit()
+        || !fb.iter().all(|c| c.is_ascii_digit() || *c == b'_')
     {
         return false;
     }
@@ -532,7 +527,11 @@ impl Emitter {
                         }
                         spaces = false;
                     } else if c == ' ' {
-                        if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i != n - 1
+                        if allow_breaks
+                            && !spaces
+                            && self.column > BEST_WIDTH
+                            && i != 0
+                            && i != n - 1
                         {
                             self.write_indent(indent);
                             if chars.get(i + 1) == Some(&' ') {
@@ -679,7 +678,12 @@ impl Emitter {
         Ok(())
     }
 
-    fn node_in_sequence(&mut self, v: &Val, indent: usize, depth: usize) -> Result<(), EncodeError> {
+    fn node_in_sequence(
+        &mut self,
+        v: &Val,
+        indent: usize,
+        depth: usize,
+    ) -> Result<(), EncodeError> {
         if depth > MAX_PRINT_DEPTH {
             return Err(EncodeError::TooDeep);
         }
@@ -714,7 +718,7 @@ mod tests {
 
     fn val(j: serde_json::Value) -> Val {
         let mut h = Heap::default();
-        h.from_json(&j)
+        h.load_json(&j)
     }
 
     #[test]
@@ -728,8 +732,15 @@ mod tests {
             to_json(&v, false, None).ok().as_deref(),
             Some(r#"{"a":null,"b":[1,1.5,"x<y"],"c":1e+21}"#)
         );
-        let pretty = to_json(&val(serde_json::json!({"a": [1], "b": {}})), true, Some("  "));
-        assert_eq!(pretty.ok().as_deref(), Some("{\n  \"a\": [\n    1\n  ],\n  \"b\": {}\n}"));
+        let pretty = to_json(
+            &val(serde_json::json!({"a": [1], "b": {}})),
+            true,
+            Some("  "),
+        );
+        assert_eq!(
+            pretty.ok().as_deref(),
+            Some("{\n  \"a\": [\n    1\n  ],\n  \"b\": {}\n}")
+        );
         assert_eq!(json_float(1e-7).ok().as_deref(), Some("1e-7"));
         assert_eq!(json_float(0.000001).ok().as_deref(), Some("0.000001"));
         assert!(to_json(&Val::Float(f64::NAN), true, None).is_err());
@@ -791,8 +802,14 @@ text: |-
         assert_eq!(to_yaml(&Val::Invalid).ok().as_deref(), Some("null"));
         assert_eq!(to_yaml(&Val::Float(1e6)).ok().as_deref(), Some("1000000"));
         assert_eq!(to_yaml(&Val::Float(1e21)).ok().as_deref(), Some("1e+21"));
-        assert_eq!(to_yaml(&Val::str("a\tb")).ok().as_deref(), Some("\"a\\tb\""));
-        assert_eq!(to_yaml(&Val::list(Ty::Any, vec![])).ok().as_deref(), Some("[]"));
+        assert_eq!(
+            to_yaml(&Val::str("a\tb")).ok().as_deref(),
+            Some("\"a\\tb\"")
+        );
+        assert_eq!(
+            to_yaml(&Val::list(Ty::Any, vec![])).ok().as_deref(),
+            Some("[]")
+        );
         assert_eq!(to_yaml(&Val::str("a\n")).ok().as_deref(), Some("|\n  a"));
     }
 

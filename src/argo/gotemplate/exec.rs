@@ -5,8 +5,7 @@
 use super::funcs::{self, FnError, Func, P};
 use super::gofmt;
 use super::parse::{
-    ActionNode, Arg, ArgKind, Branch, Command, ListNode, Node, Number, Pipe, TemplateNode,
-    TreeSet,
+    ActionNode, Arg, ArgKind, Branch, Command, ListNode, Node, Number, Pipe, TemplateNode, TreeSet,
 };
 use super::value::{Heap, Slot, Ty, Val};
 use super::{ErrorKind, MissingKey, Options, TemplateError};
@@ -100,7 +99,7 @@ pub(super) fn execute(
     opts: &Options,
 ) -> Result<String, TemplateError> {
     let mut heap = Heap::default();
-    let dot = Slot::plain(heap.from_json(data));
+    let dot = Slot::plain(heap.load_json(data));
     let mut st = State::new(src, set, *opts, heap);
     let r = st.run(dot);
     st.heap.clear();
@@ -127,7 +126,10 @@ impl<'t> State<'t> {
     pub fn run(&mut self, dot: Slot) -> Result<String, TemplateError> {
         self.vars = vec![("$".into(), dot.clone())];
         let Some(root) = self.set.trees.get("") else {
-            return Err(self.error(ErrorKind::Exec, "\"\" is an incomplete or empty template".into()));
+            return Err(self.error(
+                ErrorKind::Exec,
+                "\"\" is an incomplete or empty template".into(),
+            ));
         };
         match self.walk_list(&dot, root) {
             Ok(()) => Ok(std::mem::take(&mut self.out)),
@@ -365,7 +367,12 @@ impl<'t> State<'t> {
                 };
                 if !entries.is_empty() {
                     for (k, v) in entries {
-                        self.one_iteration(r, mark, Slot::plain(Val::string(k)), Slot::elem(v, &elem))?;
+                        self.one_iteration(
+                            r,
+                            mark,
+                            Slot::plain(Val::string(k)),
+                            Slot::elem(v, &elem),
+                        )?;
                     }
                     return Ok(());
                 }
@@ -402,10 +409,7 @@ impl<'t> State<'t> {
         self.at(At::Template(t));
         let set = self.set;
         let Some(tree) = set.trees.get(&t.name) else {
-            return self.errorf(format!(
-                "template {} not defined",
-                gofmt::quote(&t.name)
-            ));
+            return self.errorf(format!("template {} not defined", gofmt::quote(&t.name)));
         };
         if self.tmpl_depth >= self.opts.limits.max_template_depth {
             return self.errorf(format!(
@@ -468,10 +472,10 @@ impl<'t> State<'t> {
     }
 
     fn not_a_function(&mut self, args: &'t [Arg], fin: Option<&Slot>) -> R<()> {
-        if args.len() > 1 || fin.is_some() {
-            if let Some(a) = args.first() {
-                return self.errorf(format!("can't give argument to non-function {a}"));
-            }
+        if (args.len() > 1 || fin.is_some())
+            && let Some(a) = args.first()
+        {
+            return self.errorf(format!("can't give argument to non-function {a}"));
         }
         Ok(())
     }
@@ -504,7 +508,10 @@ impl<'t> State<'t> {
                     ArgKind::Nil => self.errorf("nil is not a command".into()),
                     ArgKind::Number(n) => self.ideal_constant(first, n),
                     ArgKind::String { text, .. } => Ok(Slot::plain(Val::str(text))),
-                    _ => self.errorf(format!("can't evaluate command {}", gofmt::quote(&first.to_string()))),
+                    _ => self.errorf(format!(
+                        "can't evaluate command {}",
+                        gofmt::quote(&first.to_string())
+                    )),
                 }
             }
         }
@@ -807,7 +814,14 @@ impl<'t> State<'t> {
                 };
             }
             ArgKind::Field(ident) => {
-                let v = self.eval_field_chain(dot, dot.clone(), n, ident, std::slice::from_ref(n), None)?;
+                let v = self.eval_field_chain(
+                    dot,
+                    dot.clone(),
+                    n,
+                    ident,
+                    std::slice::from_ref(n),
+                    None,
+                )?;
                 return self.validate_type(v, typ);
             }
             ArgKind::Variable(_) => {
@@ -819,7 +833,8 @@ impl<'t> State<'t> {
                 return self.validate_type(v, typ);
             }
             ArgKind::Identifier(name) => {
-                let v = self.eval_function(dot, n, name, At::Arg(n), std::slice::from_ref(n), None)?;
+                let v =
+                    self.eval_function(dot, n, name, At::Arg(n), std::slice::from_ref(n), None)?;
                 return self.validate_type(v, typ);
             }
             ArgKind::Chain(..) => {
@@ -849,7 +864,10 @@ impl<'t> State<'t> {
                 _ => self.errorf(format!("expected string; found {n}")),
             },
             P::Any | P::Rv => self.eval_empty_interface(dot, n),
-            P::MapAny => self.errorf(format!("can't handle {n} for arg of type {}", typ.go_name())),
+            P::MapAny => self.errorf(format!(
+                "can't handle {n} for arg of type {}",
+                typ.go_name()
+            )),
         }
     }
 
@@ -860,7 +878,9 @@ impl<'t> State<'t> {
             ArgKind::Dot => Ok(dot.clone()),
             ArgKind::Number(num) => self.ideal_constant(n, num),
             ArgKind::String { text, .. } => Ok(Slot::plain(Val::str(text))),
-            _ => self.errorf(format!("can't handle assignment of {n} to empty interface argument")),
+            _ => self.errorf(format!(
+                "can't handle assignment of {n} to empty interface argument"
+            )),
         }
     }
 }

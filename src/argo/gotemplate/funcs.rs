@@ -315,10 +315,26 @@ static USER: &[Func] = &[
     func!("buildCustomCert", [Str, Str], s::unsupported),
     func!("genCA", [Str, Int], s::unsupported_random),
     func!("genCAWithKey", [Str, Int, Str], s::unsupported_random),
-    func!("genSelfSignedCert", [Str, Any, Any, Int], s::unsupported_random),
-    func!("genSelfSignedCertWithKey", [Str, Any, Any, Int, Str], s::unsupported_random),
-    func!("genSignedCert", [Str, Any, Any, Int, Any], s::unsupported_random),
-    func!("genSignedCertWithKey", [Str, Any, Any, Int, Any, Str], s::unsupported_random),
+    func!(
+        "genSelfSignedCert",
+        [Str, Any, Any, Int],
+        s::unsupported_random
+    ),
+    func!(
+        "genSelfSignedCertWithKey",
+        [Str, Any, Any, Int, Str],
+        s::unsupported_random
+    ),
+    func!(
+        "genSignedCert",
+        [Str, Any, Any, Int, Any],
+        s::unsupported_random
+    ),
+    func!(
+        "genSignedCertWithKey",
+        [Str, Any, Any, Int, Any, Str],
+        s::unsupported_random
+    ),
     func!("encryptAES", [Str, Str], s::unsupported_random),
     func!("decryptAES", [Str, Str], s::unsupported),
     func!("randBytes", [Int], s::unsupported_random),
@@ -334,9 +350,21 @@ static USER: &[Func] = &[
     func!("regexFind", [Str, Str], s::regex_find),
     func!("mustRegexFind", [Str, Str], s::must_regex_find),
     func!("regexReplaceAll", [Str, Str, Str], s::regex_replace_all),
-    func!("mustRegexReplaceAll", [Str, Str, Str], s::must_regex_replace_all),
-    func!("regexReplaceAllLiteral", [Str, Str, Str], s::regex_replace_all_literal),
-    func!("mustRegexReplaceAllLiteral", [Str, Str, Str], s::must_regex_replace_all_literal),
+    func!(
+        "mustRegexReplaceAll",
+        [Str, Str, Str],
+        s::must_regex_replace_all
+    ),
+    func!(
+        "regexReplaceAllLiteral",
+        [Str, Str, Str],
+        s::regex_replace_all_literal
+    ),
+    func!(
+        "mustRegexReplaceAllLiteral",
+        [Str, Str, Str],
+        s::must_regex_replace_all_literal
+    ),
     func!("regexSplit", [Str, Str, Int], s::regex_split),
     func!("mustRegexSplit", [Str, Str, Int], s::must_regex_split),
     func!("regexQuoteMeta", [Str], s::regex_quote_meta),
@@ -409,7 +437,15 @@ mod tests {
         for name in ["env", "expandenv", "getHostByName"] {
             assert!(!is_function(name), "{name}");
         }
-        for name in ["upper", "normalize", "slugify", "toYaml", "index", "eq", "tpl"] {
+        for name in [
+            "upper",
+            "normalize",
+            "slugify",
+            "toYaml",
+            "index",
+            "eq",
+            "tpl",
+        ] {
             assert!(is_function(name), "{name}");
         }
     }

@@ -123,7 +123,11 @@ pub fn format_float(v: f64, fmt: char, prec: i32) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let neg = v.is_sign_negative();
     let mut out = String::new();
@@ -347,10 +351,10 @@ impl Printer {
     }
 
     fn truncate<'a>(&self, s: &'a str) -> &'a str {
-        if self.f.prec_present {
-            if let Some((i, _)) = s.char_indices().nth(self.f.prec) {
-                return &s[..i];
-            }
+        if self.f.prec_present
+            && let Some((i, _)) = s.char_indices().nth(self.f.prec)
+        {
+            return &s[..i];
         }
         s
     }
@@ -367,7 +371,11 @@ impl Printer {
             self.pad(&q);
             return;
         }
-        let q = if self.f.plus { quote_ascii(s) } else { quote(s) };
+        let q = if self.f.plus {
+            quote_ascii(s)
+        } else {
+            quote(s)
+        };
         self.pad(&q);
     }
 
@@ -438,10 +446,8 @@ impl Printer {
                     digits.push(b'b');
                     digits.push(b'0');
                 }
-                8 => {
-                    if digits.last() != Some(&b'0') {
-                        digits.push(b'0');
-                    }
+                8 if digits.last() != Some(&b'0') => {
+                    digits.push(b'0');
                 }
                 16 => {
                     digits.push(if upper { b'X' } else { b'x' });
@@ -585,12 +591,11 @@ impl Printer {
                     }
                     'U' => {
                         let mut s = format!("U+{:04X}", *i);
-                        if self.f.sharp {
-                            if let Some(c) = u32::try_from(*i).ok().and_then(char::from_u32) {
-                                if is_print(c) {
-                                    s.push_str(&format!(" '{c}'"));
-                                }
-                            }
+                        if self.f.sharp
+                            && let Some(c) = u32::try_from(*i).ok().and_then(char::from_u32)
+                            && is_print(c)
+                        {
+                            s.push_str(&format!(" '{c}'"));
                         }
                         let zero = self.f.zero;
                         self.f.zero = false;
@@ -956,7 +961,7 @@ mod tests {
             (0.00001, 'g', -1, "1e-05"),
             (0.0, 'g', -1, "0"),
             (-2.5, 'g', -1, "-2.5"),
-            (3.14159, 'f', 2, "3.14"),
+            (1.23456, 'f', 2, "1.23"),
             (1.0, 'e', 6, "1.000000e+00"),
             (1234.5678, 'e', 2, "1.23e+03"),
             (1.0, 'g', 3, "1"),
@@ -989,8 +994,16 @@ mod tests {
         let cases: Vec<(&str, Vec<Val>, &str)> = vec![
             ("%s-%s", vec![s("a"), s("b")], "a-b"),
             ("%d", vec![Val::Int(42)], "42"),
-            ("%5d|%-5d|%05d", vec![Val::Int(42), Val::Int(42), Val::Int(-42)], "   42|42   |-0042"),
-            ("%x %X %o %b", vec![Val::Int(255), Val::Int(255), Val::Int(8), Val::Int(5)], "ff FF 10 101"),
+            (
+                "%5d|%-5d|%05d",
+                vec![Val::Int(42), Val::Int(42), Val::Int(-42)],
+                "   42|42   |-0042",
+            ),
+            (
+                "%x %X %o %b",
+                vec![Val::Int(255), Val::Int(255), Val::Int(8), Val::Int(5)],
+                "ff FF 10 101",
+            ),
             ("%#x", vec![Val::Int(255)], "0xff"),
             ("%d", vec![f(1.0)], "%!d(float64=1)"),
             ("%s", vec![f(1.5)], "%!s(float64=1.5)"),
@@ -1001,8 +1014,8 @@ mod tests {
             ("%", vec![], "%!(NOVERB)"),
             ("100%%", vec![], "100%"),
             ("%q", vec![s("hi\n")], "\"hi\\n\""),
-            ("%.2f", vec![f(3.14159)], "3.14"),
-            ("%8.3f|", vec![f(3.14159)], "   3.142|"),
+            ("%.2f", vec![f(1.23456)], "1.23"),
+            ("%8.3f|", vec![f(1.23456)], "   1.235|"),
             ("%e", vec![f(1234.5678)], "1.234568e+03"),
             ("%g", vec![f(1e6)], "1e+06"),
             ("%v", vec![f(1e6)], "1e+06"),
@@ -1029,10 +1042,7 @@ mod tests {
         );
         assert_eq!(sprint(&[s("a"), Val::Int(1)]).ok().as_deref(), Some("a1"));
         assert_eq!(sprint(&[s("a"), s("b")]).ok().as_deref(), Some("ab"));
-        assert_eq!(
-            sprintln(&[s("a"), s("b")]).ok().as_deref(),
-            Some("a b\n")
-        );
+        assert_eq!(sprintln(&[s("a"), s("b")]).ok().as_deref(), Some("a b\n"));
     }
 
     #[test]

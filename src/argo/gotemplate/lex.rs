@@ -218,7 +218,11 @@ impl<'a> Lexer<'a> {
         self.items.push(Item {
             typ,
             pos: self.start,
-            val: self.input.get(self.start..self.pos).unwrap_or("").to_string(),
+            val: self
+                .input
+                .get(self.start..self.pos)
+                .unwrap_or("")
+                .to_string(),
             line: self.start_line,
             end: self.pos,
         });
@@ -594,19 +598,21 @@ impl<'a> Lexer<'a> {
 
     fn lex_number(&mut self) -> Option<State> {
         if !self.scan_number() {
-            let text = self.input.get(self.start..self.pos).unwrap_or("").to_string();
-            return self.errorf(format!(
-                "bad number syntax: {}",
-                super::gofmt::quote(&text)
-            ));
+            let text = self
+                .input
+                .get(self.start..self.pos)
+                .unwrap_or("")
+                .to_string();
+            return self.errorf(format!("bad number syntax: {}", super::gofmt::quote(&text)));
         }
         if matches!(self.peek(), Some('+' | '-')) {
             if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
-                let text = self.input.get(self.start..self.pos).unwrap_or("").to_string();
-                return self.errorf(format!(
-                    "bad number syntax: {}",
-                    super::gofmt::quote(&text)
-                ));
+                let text = self
+                    .input
+                    .get(self.start..self.pos)
+                    .unwrap_or("")
+                    .to_string();
+                return self.errorf(format!("bad number syntax: {}", super::gofmt::quote(&text)));
             }
             self.emit(ItemType::Complex);
         } else {
@@ -706,7 +712,10 @@ mod tests {
         let last = |s: &str| lex(s).pop().map(|i| i.val).unwrap_or_default();
         assert_eq!(last("{{"), "unclosed action");
         assert_eq!(last("{{/* x"), "unclosed comment");
-        assert_eq!(last("{{/* x */ }}"), "comment ends before closing delimiter");
+        assert_eq!(
+            last("{{/* x */ }}"),
+            "comment ends before closing delimiter"
+        );
         assert_eq!(last("{{\"abc}}"), "unterminated quoted string");
         assert_eq!(last("{{(.x}}"), "unclosed left paren");
         assert_eq!(last("{{.x)}}"), "unexpected right paren U+0029 ')'");

@@ -20,23 +20,14 @@ pub struct ListNode {
 
 #[derive(Clone, Debug)]
 pub enum Node {
-    Text {
-        pos: usize,
-        text: String,
-    },
+    Text { pos: usize, text: String },
     Action(ActionNode),
     If(Branch),
     Range(Branch),
     With(Branch),
     Template(TemplateNode),
-    Break {
-        pos: usize,
-        end: usize,
-    },
-    Continue {
-        pos: usize,
-        end: usize,
-    },
+    Break { pos: usize, end: usize },
+    Continue { pos: usize, end: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -110,7 +101,10 @@ pub enum ArgKind {
     Dot,
     Nil,
     Number(Number),
-    String { quoted: String, text: String },
+    String {
+        quoted: String,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -770,21 +764,21 @@ impl Parser<'_> {
             return self.err_tok(format!("missing value for {context}"), at);
         }
         for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
-            if let Some(a) = c.args.first() {
-                if matches!(
+            if let Some(a) = c.args.first()
+                && matches!(
                     a.kind,
                     ArgKind::Bool(_)
                         | ArgKind::Dot
                         | ArgKind::Nil
                         | ArgKind::Number(_)
                         | ArgKind::String { .. }
-                ) {
-                    return self.err_at(
-                        format!("non executable command in pipeline stage {}", i + 1),
-                        c.pos,
-                        c.end,
-                    );
-                }
+                )
+            {
+                return self.err_at(
+                    format!("non executable command in pipeline stage {}", i + 1),
+                    c.pos,
+                    c.end,
+                );
             }
         }
         Ok(())
@@ -899,7 +893,7 @@ impl Parser<'_> {
             ItemType::Dot => arg(ArgKind::Dot),
             ItemType::Nil => arg(ArgKind::Nil),
             ItemType::Variable => {
-                if !self.vars.iter().any(|v| *v == t.val) {
+                if !self.vars.contains(&t.val) {
                     return self.err_tok(
                         format!("undefined variable {}", super::gofmt::quote(&t.val)),
                         &t,
@@ -1266,7 +1260,10 @@ pub fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
         }
     }
     if !n.is_int && !n.is_uint && !n.is_float {
-        return Err(format!("illegal number syntax: {}", super::gofmt::quote(text)));
+        return Err(format!(
+            "illegal number syntax: {}",
+            super::gofmt::quote(text)
+        ));
     }
     Ok(n)
 }
@@ -1294,14 +1291,20 @@ mod tests {
         assert_eq!(n, Some(15));
         let n = parse_number("017", ItemType::Number).ok().map(|n| n.int64);
         assert_eq!(n, Some(15));
-        let n = parse_number("1_000", ItemType::Number).ok().map(|n| n.int64);
+        let n = parse_number("1_000", ItemType::Number)
+            .ok()
+            .map(|n| n.int64);
         assert_eq!(n, Some(1000));
         let n = parse_number("1.5e3", ItemType::Number).ok();
         assert_eq!(n.as_ref().map(|n| n.float64), Some(1500.0));
         assert_eq!(n.map(|n| n.is_int), Some(true));
-        let n = parse_number("'a'", ItemType::CharConstant).ok().map(|n| n.int64);
+        let n = parse_number("'a'", ItemType::CharConstant)
+            .ok()
+            .map(|n| n.int64);
         assert_eq!(n, Some(97));
-        let n = parse_number("0x1p-2", ItemType::Number).ok().map(|n| n.float64);
+        let n = parse_number("0x1p-2", ItemType::Number)
+            .ok()
+            .map(|n| n.float64);
         assert_eq!(n, Some(0.25));
         assert_eq!(
             parse_number("99999999999999999999", ItemType::Number).err(),
@@ -1311,7 +1314,10 @@ mod tests {
 
     #[test]
     fn unquote_handles_go_escapes() {
-        assert_eq!(unquote(r#""a\tb\x41\u00e9\101""#).as_deref(), Some("a\tbAéA"));
+        assert_eq!(
+            unquote(r#""a\tb\x41\u00e9\101""#).as_deref(),
+            Some("a\tbAéA")
+        );
         assert_eq!(unquote("`a\\n`").as_deref(), Some("a\\n"));
         assert_eq!(unquote(r#""\q""#), None);
     }
@@ -1326,12 +1332,24 @@ mod tests {
         assert_eq!(err("{{break}}"), "{{break}} outside {{range}}");
         assert_eq!(err("{{range .x}}{{continue}}{{end}}"), "ok");
         assert_eq!(err("{{}}"), "missing value for command");
-        assert_eq!(err("{{.x | 3}}"), "non executable command in pipeline stage 2");
+        assert_eq!(
+            err("{{.x | 3}}"),
+            "non executable command in pipeline stage 2"
+        );
         assert_eq!(err("{{\"x\".y}}"), "unexpected . after term \"\\\"x\\\"\"");
         assert_eq!(err("{{$a, $b := .x}}"), "too many declarations in command");
-        assert_eq!(err("{{range $a, $b, $c := .x}}{{end}}"), "too many declarations in range");
-        assert_eq!(err("{{range $a, 3}}{{end}}"), "range can only initialize variables");
-        assert_eq!(err("{{template .x}}"), "unexpected \".x\" in template clause");
+        assert_eq!(
+            err("{{range $a, $b, $c := .x}}{{end}}"),
+            "too many declarations in range"
+        );
+        assert_eq!(
+            err("{{range $a, 3}}{{end}}"),
+            "range can only initialize variables"
+        );
+        assert_eq!(
+            err("{{template .x}}"),
+            "unexpected \".x\" in template clause"
+        );
         assert_eq!(err("{{template .}}"), "unexpected <.> in template clause");
         assert_eq!(err("{{if}}{{end}}"), "missing value for if");
         assert_eq!(err("{{.x ,}}"), "unexpected \",\" in operand");

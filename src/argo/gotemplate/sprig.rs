@@ -28,7 +28,9 @@ const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer de
 // ---- unsupported --------------------------------------------------------------------
 
 pub fn unsupported(_: &mut State<'_>, _: &[Slot]) -> Res {
-    Err(FnError::Unsupported("not implemented by this engine".into()))
+    Err(FnError::Unsupported(
+        "not implemented by this engine".into(),
+    ))
 }
 
 pub fn unsupported_time(_: &mut State<'_>, _: &[Slot]) -> Res {
@@ -146,7 +148,9 @@ pub fn to_decimal(_: &mut State<'_>, a: &[Slot]) -> Res {
         Some(b) => (true, b),
         None => (false, s.strip_prefix('+').unwrap_or(&s)),
     };
-    let v = i64::from_str_radix(body, 8).ok().filter(|_| !body.is_empty() && !body.starts_with(['+', '-']));
+    let v = i64::from_str_radix(body, 8)
+        .ok()
+        .filter(|_| !body.is_empty() && !body.starts_with(['+', '-']));
     Ok(Val::Int64(match v {
         Some(v) if neg => -v,
         Some(v) => v,
@@ -244,7 +248,10 @@ pub fn swapcase(_: &mut State<'_>, a: &[Slot]) -> Res {
 
 pub fn nospace(_: &mut State<'_>, a: &[Slot]) -> Res {
     Ok(Val::string(
-        arg_str(a, 0).chars().filter(|c| !c.is_whitespace()).collect(),
+        arg_str(a, 0)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect(),
     ))
 }
 
@@ -405,7 +412,10 @@ pub fn squote(_: &mut State<'_>, a: &[Slot]) -> Res {
     let mut out = Vec::new();
     for s in a {
         if s.val.is_valid() {
-            out.push(format!("'{}'", gofmt::sprint_one(&s.val).map_err(|_| too_deep())?));
+            out.push(format!(
+                "'{}'",
+                gofmt::sprint_one(&s.val).map_err(|_| too_deep())?
+            ));
         }
     }
     Ok(Val::string(out.join(" ")))
@@ -482,7 +492,9 @@ pub fn sha512sum(_: &mut State<'_>, a: &[Slot]) -> Res {
 }
 
 pub fn adler32sum(_: &mut State<'_>, a: &[Slot]) -> Res {
-    Ok(Val::string(digest::adler32(arg_str(a, 0).as_bytes()).to_string()))
+    Ok(Val::string(
+        digest::adler32(arg_str(a, 0).as_bytes()).to_string(),
+    ))
 }
 
 pub fn b64enc(_: &mut State<'_>, a: &[Slot]) -> Res {
@@ -503,7 +515,9 @@ pub fn b64dec(_: &mut State<'_>, a: &[Slot]) -> Res {
                 base64::DecodeError::InvalidLastSymbol { offset, .. } => offset,
                 _ => clean.len() / 4 * 4,
             };
-            Ok(Val::string(format!("illegal base64 data at input byte {at}")))
+            Ok(Val::string(format!(
+                "illegal base64 data at input byte {at}"
+            )))
         }
     }
 }
@@ -691,7 +705,10 @@ pub fn splitn(st: &mut State<'_>, a: &[Slot]) -> Res {
 
 pub fn split_list(_: &mut State<'_>, a: &[Slot]) -> Res {
     let parts = go_split(arg_str(a, 1), arg_str(a, 0), -1);
-    Ok(Val::list(Ty::Str, parts.into_iter().map(Val::string).collect()))
+    Ok(Val::list(
+        Ty::Str,
+        parts.into_iter().map(Val::string).collect(),
+    ))
 }
 
 /// sprig `strslice`.
@@ -731,7 +748,10 @@ pub fn sort_alpha(_: &mut State<'_>, a: &[Slot]) -> Res {
         other => vec![strval(other)?],
     };
     parts.sort();
-    Ok(Val::list(Ty::Str, parts.into_iter().map(Val::string).collect()))
+    Ok(Val::list(
+        Ty::Str,
+        parts.into_iter().map(Val::string).collect(),
+    ))
 }
 
 // ---- numbers ----------------------------------------------------------------------------
@@ -860,7 +880,11 @@ pub fn maxf(_: &mut State<'_>, a: &[Slot]) -> Res {
     let mut v = to_float64(&arg_val(a, 0));
     for s in &a[1..] {
         let b = to_float64(&s.val);
-        v = if v.is_nan() || b.is_nan() { f64::NAN } else { v.max(b) };
+        v = if v.is_nan() || b.is_nan() {
+            f64::NAN
+        } else {
+            v.max(b)
+        };
     }
     Ok(Val::Float(v))
 }
@@ -869,7 +893,11 @@ pub fn minf(_: &mut State<'_>, a: &[Slot]) -> Res {
     let mut v = to_float64(&arg_val(a, 0));
     for s in &a[1..] {
         let b = to_float64(&s.val);
-        v = if v.is_nan() || b.is_nan() { f64::NAN } else { v.min(b) };
+        v = if v.is_nan() || b.is_nan() {
+            f64::NAN
+        } else {
+            v.min(b)
+        };
     }
     Ok(Val::Float(v))
 }
@@ -1001,7 +1029,11 @@ fn dec_fold(first: f64, rest: &[Slot], op: DecOp) -> f64 {
 }
 
 pub fn add1f(_: &mut State<'_>, a: &[Slot]) -> Res {
-    Ok(Val::Float(dec_op(to_float64(&arg_val(a, 0)), 1.0, DecOp::Add)))
+    Ok(Val::Float(dec_op(
+        to_float64(&arg_val(a, 0)),
+        1.0,
+        DecOp::Add,
+    )))
 }
 
 pub fn addf(_: &mut State<'_>, a: &[Slot]) -> Res {
@@ -1009,11 +1041,19 @@ pub fn addf(_: &mut State<'_>, a: &[Slot]) -> Res {
 }
 
 pub fn subf(_: &mut State<'_>, a: &[Slot]) -> Res {
-    Ok(Val::Float(dec_fold(to_float64(&arg_val(a, 0)), &a[1..], DecOp::Sub)))
+    Ok(Val::Float(dec_fold(
+        to_float64(&arg_val(a, 0)),
+        &a[1..],
+        DecOp::Sub,
+    )))
 }
 
 pub fn mulf(_: &mut State<'_>, a: &[Slot]) -> Res {
-    Ok(Val::Float(dec_fold(to_float64(&arg_val(a, 0)), &a[1..], DecOp::Mul)))
+    Ok(Val::Float(dec_fold(
+        to_float64(&arg_val(a, 0)),
+        &a[1..],
+        DecOp::Mul,
+    )))
 }
 
 pub fn divf(_: &mut State<'_>, a: &[Slot]) -> Res {
@@ -1069,7 +1109,7 @@ pub fn ternary(_: &mut State<'_>, a: &[Slot]) -> Res {
 
 fn parse_json(st: &mut State<'_>, s: &str) -> Result<Val, String> {
     match serde_json::from_str::<serde_json::Value>(s) {
-        Ok(j) => Ok(st.heap.from_json(&j)),
+        Ok(j) => Ok(st.heap.load_json(&j)),
         Err(e) => Err(if s.trim().is_empty() {
             "unexpected end of JSON input".to_string()
         } else {
@@ -1171,9 +1211,9 @@ pub fn deep_eq(x: &Val, y: &Val, depth: usize) -> bool {
             };
             a.elem == b.elem
                 && a.entries.len() == b.entries.len()
-                && a.entries.iter().all(|(k, v)| {
-                    b.entries.get(k).is_some_and(|w| deep_eq(v, w, depth + 1))
-                })
+                && a.entries
+                    .iter()
+                    .all(|(k, v)| b.entries.get(k).is_some_and(|w| deep_eq(v, w, depth + 1)))
         }
         _ => false,
     }
@@ -1308,7 +1348,10 @@ fn list_items(v: &Val, what: &str) -> Result<std::rc::Rc<super::value::GoList>, 
 }
 
 pub fn list(_: &mut State<'_>, a: &[Slot]) -> Res {
-    Ok(Val::list(Ty::Any, a.iter().map(|s| s.val.clone()).collect()))
+    Ok(Val::list(
+        Ty::Any,
+        a.iter().map(|s| s.val.clone()).collect(),
+    ))
 }
 
 pub fn push(st: &mut State<'_>, a: &[Slot]) -> Res {
@@ -1339,7 +1382,10 @@ pub fn last(_: &mut State<'_>, a: &[Slot]) -> Res {
 
 pub fn rest(_: &mut State<'_>, a: &[Slot]) -> Res {
     let l = list_items(&arg_val(a, 0), "find rest")?;
-    Ok(Val::list(Ty::Any, l.items.iter().skip(1).cloned().collect()))
+    Ok(Val::list(
+        Ty::Any,
+        l.items.iter().skip(1).cloned().collect(),
+    ))
 }
 
 pub fn initial(_: &mut State<'_>, a: &[Slot]) -> Res {
@@ -1436,7 +1482,10 @@ pub fn concat(st: &mut State<'_>, a: &[Slot]) -> Res {
             }
             Val::Invalid => return Err(go(NIL_DEREF)),
             other => {
-                return Err(go(format!("Cannot concat type {} as list", other.kind_name())));
+                return Err(go(format!(
+                    "Cannot concat type {} as list",
+                    other.kind_name()
+                )));
             }
         }
     }
@@ -1512,19 +1561,19 @@ pub fn unset(_: &mut State<'_>, a: &[Slot]) -> Res {
 }
 
 pub fn has_key(_: &mut State<'_>, a: &[Slot]) -> Res {
-    Ok(Val::Bool(
-        map_of(&arg_val(a, 0)).is_some_and(|m| m.borrow().entries.contains_key(arg_str(a, 1))),
-    ))
+    Ok(Val::Bool(map_of(&arg_val(a, 0)).is_some_and(|m| {
+        m.borrow().entries.contains_key(arg_str(a, 1))
+    })))
 }
 
 pub fn pluck(_: &mut State<'_>, a: &[Slot]) -> Res {
     let key = arg_str(a, 0);
     let mut out = Vec::new();
     for s in &a[1..] {
-        if let Some(m) = map_of(&s.val) {
-            if let Some(v) = m.borrow().entries.get(key) {
-                out.push(v.clone());
-            }
+        if let Some(m) = map_of(&s.val)
+            && let Some(v) = m.borrow().entries.get(key)
+        {
+            out.push(v.clone());
         }
     }
     Ok(Val::list(Ty::Any, out))
@@ -1577,7 +1626,12 @@ pub fn omit(st: &mut State<'_>, a: &[Slot]) -> Res {
 }
 
 /// `mergo.Merge` (with `WithOverride` when `overwrite`) of `src` into `dst`, in place.
-fn mergo(dst: &super::value::MapRef, src: &super::value::MapRef, overwrite: bool, depth: usize) -> Result<(), FnError> {
+fn mergo(
+    dst: &super::value::MapRef,
+    src: &super::value::MapRef,
+    overwrite: bool,
+    depth: usize,
+) -> Result<(), FnError> {
     if depth > gofmt::MAX_PRINT_DEPTH {
         return Err(too_deep());
     }
@@ -1592,10 +1646,18 @@ fn mergo(dst: &super::value::MapRef, src: &super::value::MapRef, overwrite: bool
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (k, sv) in src_entries {
-        let dv = dst.try_borrow().map_err(|_| too_deep())?.entries.get(&k).cloned();
+        let dv = dst
+            .try_borrow()
+            .map_err(|_| too_deep())?
+            .entries
+            .get(&k)
+            .cloned();
         if !sv.is_valid() {
             if overwrite {
-                dst.try_borrow_mut().map_err(|_| too_deep())?.entries.insert(k, sv);
+                dst.try_borrow_mut()
+                    .map_err(|_| too_deep())?
+                    .entries
+                    .insert(k, sv);
             }
             continue;
         }
@@ -1606,13 +1668,17 @@ fn mergo(dst: &super::value::MapRef, src: &super::value::MapRef, overwrite: bool
             }
         }
         let dst_empty = dv.as_ref().is_none_or(is_empty);
-        if let (Val::List(_), Some(d)) = (&sv, &dv) {
-            if !is_empty(d) && !overwrite {
-                continue;
-            }
+        if let (Val::List(_), Some(d)) = (&sv, &dv)
+            && !is_empty(d)
+            && !overwrite
+        {
+            continue;
         }
         if overwrite || dst_empty {
-            dst.try_borrow_mut().map_err(|_| too_deep())?.entries.insert(k, sv);
+            dst.try_borrow_mut()
+                .map_err(|_| too_deep())?
+                .entries
+                .insert(k, sv);
         }
     }
     Ok(())
@@ -1646,8 +1712,14 @@ pub fn dig(_: &mut State<'_>, a: &[Slot]) -> Res {
     let dict = &a[a.len() - 1].val;
     let def = a[a.len() - 2].val.clone();
     let conv = |v: &Val, want: &str| -> FnError {
-        let got = if v.is_valid() { v.type_name() } else { "nil".into() };
-        go(format!("interface conversion: interface {{}} is {got}, not {want}"))
+        let got = if v.is_valid() {
+            v.type_name()
+        } else {
+            "nil".into()
+        };
+        go(format!(
+            "interface conversion: interface {{}} is {got}, not {want}"
+        ))
     };
     let mut keys = Vec::new();
     for s in &a[..a.len() - 2] {
@@ -1751,7 +1823,9 @@ fn go_regex_to_rust(expr: &str) -> String {
 }
 
 fn go_regex_quote(s: &str) -> String {
-    if s.chars().all(|c| c != '`' && (c == '\t' || !c.is_control())) {
+    if s.chars()
+        .all(|c| c != '`' && (c == '\t' || !c.is_control()))
+    {
         format!("`{s}`")
     } else {
         gofmt::quote(s)
@@ -1850,12 +1924,7 @@ fn expand(template: &str, caps: &regex::Captures<'_>, r: &regex::Regex, out: &mu
         }
         let (name, tail) = if let Some(inner) = rest.strip_prefix('{') {
             match inner.find('}') {
-                Some(j)
-                    if j > 0
-                        && inner[..j]
-                            .chars()
-                            .all(|c| c == '_' || c.is_alphanumeric()) =>
-                {
+                Some(j) if j > 0 && inner[..j].chars().all(|c| c == '_' || c.is_alphanumeric()) => {
                     (&inner[..j], &inner[j + 1..])
                 }
                 _ => {
@@ -1876,21 +1945,27 @@ fn expand(template: &str, caps: &regex::Captures<'_>, r: &regex::Regex, out: &mu
         };
         rest = tail;
         if name.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(n) = name.parse::<usize>() {
-                if let Some(m) = caps.get(n) {
-                    out.push_str(m.as_str());
-                }
-            }
-        } else if r.capture_names().any(|c| c == Some(name)) {
-            if let Some(m) = caps.name(name) {
+            if let Ok(n) = name.parse::<usize>()
+                && let Some(m) = caps.get(n)
+            {
                 out.push_str(m.as_str());
             }
+        } else if r.capture_names().any(|c| c == Some(name))
+            && let Some(m) = caps.name(name)
+        {
+            out.push_str(m.as_str());
         }
     }
     out.push_str(rest);
 }
 
-fn replace_all(st: &State<'_>, r: &regex::Regex, s: &str, repl: &str, literal: bool) -> Result<String, FnError> {
+fn replace_all(
+    st: &State<'_>,
+    r: &regex::Regex,
+    s: &str,
+    repl: &str,
+    literal: bool,
+) -> Result<String, FnError> {
     let mut out = String::new();
     let mut last = 0;
     let mut prev_end: Option<usize> = None;
@@ -1915,22 +1990,46 @@ fn replace_all(st: &State<'_>, r: &regex::Regex, s: &str, repl: &str, literal: b
 
 pub fn regex_replace_all(st: &mut State<'_>, a: &[Slot]) -> Res {
     let r = must_compile(arg_str(a, 0))?;
-    Ok(Val::string(replace_all(st, &r, arg_str(a, 1), arg_str(a, 2), false)?))
+    Ok(Val::string(replace_all(
+        st,
+        &r,
+        arg_str(a, 1),
+        arg_str(a, 2),
+        false,
+    )?))
 }
 
 pub fn must_regex_replace_all(st: &mut State<'_>, a: &[Slot]) -> Res {
     let r = compile(arg_str(a, 0)).map_err(go)?;
-    Ok(Val::string(replace_all(st, &r, arg_str(a, 1), arg_str(a, 2), false)?))
+    Ok(Val::string(replace_all(
+        st,
+        &r,
+        arg_str(a, 1),
+        arg_str(a, 2),
+        false,
+    )?))
 }
 
 pub fn regex_replace_all_literal(st: &mut State<'_>, a: &[Slot]) -> Res {
     let r = must_compile(arg_str(a, 0))?;
-    Ok(Val::string(replace_all(st, &r, arg_str(a, 1), arg_str(a, 2), true)?))
+    Ok(Val::string(replace_all(
+        st,
+        &r,
+        arg_str(a, 1),
+        arg_str(a, 2),
+        true,
+    )?))
 }
 
 pub fn must_regex_replace_all_literal(st: &mut State<'_>, a: &[Slot]) -> Res {
     let r = compile(arg_str(a, 0)).map_err(go)?;
-    Ok(Val::string(replace_all(st, &r, arg_str(a, 1), arg_str(a, 2), true)?))
+    Ok(Val::string(replace_all(
+        st,
+        &r,
+        arg_str(a, 1),
+        arg_str(a, 2),
+        true,
+    )?))
 }
 
 /// Go's `Regexp.Split`.
@@ -2065,8 +2164,14 @@ pub fn slugify(_: &mut State<'_>, a: &[Slot]) -> Res {
     let mut smart = true;
     let mut name = String::new();
     let conv = |v: &Val, want: &str| -> FnError {
-        let got = if v.is_valid() { v.type_name() } else { "nil".into() };
-        go(format!("interface conversion: interface {{}} is {got}, not {want}"))
+        let got = if v.is_valid() {
+            v.type_name()
+        } else {
+            "nil".into()
+        };
+        go(format!(
+            "interface conversion: interface {{}} is {got}, not {want}"
+        ))
     };
     for (idx, s) in a.iter().enumerate() {
         if idx == a.len() - 1 {
@@ -2087,7 +2192,11 @@ pub fn slugify(_: &mut State<'_>, a: &[Slot]) -> Res {
         }
         // Further arguments are logged and ignored by Argo CD.
     }
-    Ok(Val::string(slug_make(&sanitize_name(&name), max_size, smart)))
+    Ok(Val::string(slug_make(
+        &sanitize_name(&name),
+        max_size,
+        smart,
+    )))
 }
 
 pub fn to_yaml(_: &mut State<'_>, a: &[Slot]) -> Res {
@@ -2109,7 +2218,7 @@ fn yaml_to_val(st: &mut State<'_>, text: &str) -> Result<Val, String> {
     let Some(doc) = parsed.documents.first() else {
         return Ok(Val::Invalid);
     };
-    Ok(st.heap.from_json(&doc.root.to_json()))
+    Ok(st.heap.load_json(&doc.root.to_json()))
 }
 
 pub fn from_yaml(st: &mut State<'_>, a: &[Slot]) -> Res {
@@ -2173,9 +2282,10 @@ pub fn tpl(st: &mut State<'_>, a: &[Slot]) -> Res {
     for (name, tree) in set.trees {
         let keep_old = merged.trees.contains_key(&name)
             && !name.is_empty()
-            && tree.nodes.iter().all(|n| {
-                matches!(n, parse::Node::Text { text, .. } if text.trim().is_empty())
-            });
+            && tree
+                .nodes
+                .iter()
+                .all(|n| matches!(n, parse::Node::Text { text, .. } if text.trim().is_empty()));
         if !keep_old {
             merged.trees.insert(name, tree);
         }
@@ -2206,7 +2316,10 @@ mod tests {
     fn sanitize_and_slug_follow_argo_cd() {
         assert_eq!(sanitize_name("My_App.Prod!"), "my-app.prod");
         assert_eq!(sanitize_name("--a--"), "a");
-        assert_eq!(slug_make(&sanitize_name("Hello World.Example"), 50, true), "hello-world-example");
+        assert_eq!(
+            slug_make(&sanitize_name("Hello World.Example"), 50, true),
+            "hello-world-example"
+        );
         assert_eq!(slug_make("aaa-bbb-ccc", 9, true), "aaa-bbb");
         assert_eq!(slug_make("aaa-bbb-ccc", 9, false), "aaa-bbb-c");
         assert_eq!(slug_make("abcdefghij", 5, true), "abcde");

@@ -46,7 +46,12 @@ fn check_opts(cases: &[(&str, &str)], opts: &Options) {
             failures.push(format!("{src:?}\n   want {want:?}\n    got {got:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -111,12 +116,18 @@ fn fields_and_value_printing() {
 #[test]
 fn literals() {
     check(&[
-        ("{{print 0x1F 0o17 017 1_000 1.5 'a' \"\\t\" `raw`}}", "31 15 15 1000 1.5 97\traw"),
+        (
+            "{{print 0x1F 0o17 017 1_000 1.5 'a' \"\\t\" `raw`}}",
+            "31 15 15 1000 1.5 97\traw",
+        ),
         ("{{print true false nil}}", "true false <nil>"),
         ("{{1e3}}", "1000"),
         ("{{0x10}}", "16"),
         ("{{\"\\u00e9\\x41\"}}", "éA"),
-        ("{{nil}}", "ERR template: :1:2: executing \"\" at <nil>: nil is not a command"),
+        (
+            "{{nil}}",
+            "ERR template: :1:2: executing \"\" at <nil>: nil is not a command",
+        ),
         ("{{'\\n' | printf \"%q\"}}", "'\\n'"),
     ]);
 }
@@ -127,9 +138,15 @@ fn variables() {
         ("{{$x := \"hi\"}}{{$x}}", "hi"),
         ("{{$x := 1}}{{$x = 2}}{{$x}}", "2"),
         ("{{$x := 1}}{{if true}}{{$x = 3}}{{end}}{{$x}}", "3"),
-        ("{{if true}}{{$x := 1}}{{end}}{{$x}}", "ERR template: :1: undefined variable \"$x\""),
+        (
+            "{{if true}}{{$x := 1}}{{end}}{{$x}}",
+            "ERR template: :1: undefined variable \"$x\"",
+        ),
         ("{{with $x := .path}}{{$x.path}}{{end}}", "apps/guestbook"),
-        ("{{range .l}}{{$.name}}{{end}}", "guestbookguestbookguestbook"),
+        (
+            "{{range .l}}{{$.name}}{{end}}",
+            "guestbookguestbookguestbook",
+        ),
     ]);
 }
 
@@ -144,10 +161,16 @@ fn if_else_with() {
         ("{{if .missing}}yes{{else}}no{{end}}", "no"),
         ("{{if .nul}}yes{{else}}no{{end}}", "no"),
         ("{{if .f}}yes{{else}}no{{end}}", "yes"),
-        ("{{if .e}}A{{else if .z}}B{{else if .t}}C{{else}}D{{end}}", "C"),
+        (
+            "{{if .e}}A{{else if .z}}B{{else if .t}}C{{else}}D{{end}}",
+            "C",
+        ),
         ("{{with .path}}{{.basename}}{{end}}", "guestbook"),
         ("{{with .e}}x{{else}}empty{{end}}", "empty"),
-        ("{{with .e}}x{{else with .name}}{{.}}{{else}}none{{end}}", "guestbook"),
+        (
+            "{{with .e}}x{{else with .name}}{{.}}{{else}}none{{end}}",
+            "guestbook",
+        ),
         ("{{with .e}}x{{else with .z}}y{{else}}none{{end}}", "none"),
     ]);
 }
@@ -156,14 +179,23 @@ fn if_else_with() {
 fn range_forms() {
     check(&[
         ("{{range .l}}{{.}},{{end}}", "a,b,c,"),
-        ("{{range $i, $e := .l}}{{$i}}={{$e}} {{end}}", "0=a 1=b 2=c "),
+        (
+            "{{range $i, $e := .l}}{{$i}}={{$e}} {{end}}",
+            "0=a 1=b 2=c ",
+        ),
         ("{{range $k, $v := .m}}{{$k}}:{{$v}};{{end}}", "a:1;b:2;"),
         ("{{range .el}}x{{else}}empty{{end}}", "empty"),
         ("{{range .missing}}x{{else}}empty{{end}}", "empty"),
         ("{{range 3}}{{.}}{{end}}", "012"),
         ("{{range $i := 2}}{{$i}}{{end}}", "01"),
-        ("{{range .l}}{{if eq . \"b\"}}{{break}}{{end}}{{.}}{{end}}", "a"),
-        ("{{range .l}}{{if eq . \"b\"}}{{continue}}{{end}}{{.}}{{end}}", "ac"),
+        (
+            "{{range .l}}{{if eq . \"b\"}}{{break}}{{end}}{{.}}{{end}}",
+            "a",
+        ),
+        (
+            "{{range .l}}{{if eq . \"b\"}}{{continue}}{{end}}{{.}}{{end}}",
+            "ac",
+        ),
         ("{{$e := \"\"}}{{range $e = .l}}{{end}}{{$e}}", "c"),
         ("{{range until 3}}{{.}}{{end}}", "012"),
         (
@@ -180,10 +212,22 @@ fn range_forms() {
 #[test]
 fn define_template_block() {
     check(&[
-        ("{{define \"t\"}}[{{.}}]{{end}}{{template \"t\" .name}}", "[guestbook]"),
-        ("{{template \"t\" .name}}{{define \"t\"}}<{{.}}>{{end}}", "<guestbook>"),
-        ("{{define \"t\"}}{{.}}{{end}}{{template \"t\"}}", "<no value>"),
-        ("{{block \"b\" .name}}default {{.}}{{end}}", "default guestbook"),
+        (
+            "{{define \"t\"}}[{{.}}]{{end}}{{template \"t\" .name}}",
+            "[guestbook]",
+        ),
+        (
+            "{{template \"t\" .name}}{{define \"t\"}}<{{.}}>{{end}}",
+            "<guestbook>",
+        ),
+        (
+            "{{define \"t\"}}{{.}}{{end}}{{template \"t\"}}",
+            "<no value>",
+        ),
+        (
+            "{{block \"b\" .name}}default {{.}}{{end}}",
+            "default guestbook",
+        ),
         (
             "{{template \"nope\"}}",
             "ERR template: :1:11: executing \"\" at <{{template \"nope\"}}>: template \"nope\" not defined",
@@ -214,13 +258,19 @@ fn builtin_functions() {
         ("{{index .nested \"x\" 1}}", "20"),
         ("{{index .m \"zz\"}}", "<no value>"),
         ("{{index .s 0}}", "97"),
-        ("{{printf \"%05.1f|%-4s|%3d\" 3.14159 \"ab\" 7}}", "003.1|ab  |  7"),
+        (
+            "{{printf \"%05.1f|%-4s|%3d\" 3.14159 \"ab\" 7}}",
+            "003.1|ab  |  7",
+        ),
         ("{{printf \"%d\" .n}}", "%!d(float64=3)"),
         ("{{printf \"%v %s\" .n}}", "3 %!s(MISSING)"),
         ("{{printf \"%s\" .name .n}}", "guestbook%!(EXTRA float64=3)"),
         ("{{println \"a\" 1}}", "a 1\n"),
         ("{{print \"a\" 1 2 \"b\"}}", "a1 2b"),
-        ("{{html \"<a href='x'>&</a>\"}}", "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"),
+        (
+            "{{html \"<a href='x'>&</a>\"}}",
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;",
+        ),
         ("{{html .missing}}", "&lt;no value&gt;"),
         ("{{js \"a'b\\\"c<d\"}}", "a\\'b\\\"c\\u003Cd"),
         ("{{urlquery \"a b&c=d\"}}", "a+b%26c%3Dd"),
@@ -411,8 +461,7 @@ fn option_parsing_follows_template_option() {
         Err("empty option string".into())
     );
     assert_eq!(
-        Options::from_go_template_options(&["missingkey=default".into()])
-            .map(|o| o.missing_key),
+        Options::from_go_template_options(&["missingkey=default".into()]).map(|o| o.missing_key),
         Ok(MissingKey::Default)
     );
 }
@@ -420,14 +469,34 @@ fn option_parsing_follows_template_option() {
 #[test]
 fn parse_errors() {
     let cases: &[(&str, &str, std::ops::Range<usize>)] = &[
-        ("{{name}}", "template: :1: function \"name\" not defined", 2..6),
-        ("{{ env \"HOME\" }}", "template: :1: function \"env\" not defined", 3..6),
-        ("{{ .a | getHostByName }}", "template: :1: function \"getHostByName\" not defined", 8..21),
+        (
+            "{{name}}",
+            "template: :1: function \"name\" not defined",
+            2..6,
+        ),
+        (
+            "{{ env \"HOME\" }}",
+            "template: :1: function \"env\" not defined",
+            3..6,
+        ),
+        (
+            "{{ .a | getHostByName }}",
+            "template: :1: function \"getHostByName\" not defined",
+            8..21,
+        ),
         ("{{if .x}}", "template: :1: unexpected EOF", 9..9),
         ("a\n{{end}}", "template: :2: unexpected {{end}}", 4..7),
         ("{{.x}", "template: :1: unexpected \"}\" in operand", 4..5),
-        ("{{ .a\n", "template: :2: unclosed action started at :1", 6..6),
-        ("{{range .l}}{{else}}{{else}}{{end}}", "template: :1: expected end; found {{else}}", 22..26),
+        (
+            "{{ .a\n",
+            "template: :2: unclosed action started at :1",
+            6..6,
+        ),
+        (
+            "{{range .l}}{{else}}{{else}}{{end}}",
+            "template: :1: expected end; found {{else}}",
+            22..26,
+        ),
     ];
     for (src, want, range) in cases {
         match Template::parse(src) {
@@ -490,11 +559,20 @@ fn sprig_strings() {
         ("{{ quote \"hello\" }}", "\"hello\""),
         ("{{ squote \"hello\" }}", "'hello'"),
         ("{{ quote .n .missing \"x\" }}", "\"3\" \"x\""),
-        ("{{ cat \"hello\" \"beautiful\" \"world\" }}", "hello beautiful world"),
+        (
+            "{{ cat \"hello\" \"beautiful\" \"world\" }}",
+            "hello beautiful world",
+        ),
         ("{{ indent 2 \"a\\nb\" }}", "  a\n  b"),
         ("{{ nindent 2 \"a\" }}", "\n  a"),
-        ("{{ replace \" \" \"-\" \"I Am Henry VIII\" }}", "I-Am-Henry-VIII"),
-        ("{{ plural \"one anchovy\" \"many anchovies\" 2 }}", "many anchovies"),
+        (
+            "{{ replace \" \" \"-\" \"I Am Henry VIII\" }}",
+            "I-Am-Henry-VIII",
+        ),
+        (
+            "{{ plural \"one anchovy\" \"many anchovies\" 2 }}",
+            "many anchovies",
+        ),
         ("{{ snakecase \"FirstName\" }}", "first_name"),
         ("{{ camelcase \"http_server\" }}", "HttpServer"),
         ("{{ kebabcase \"FirstName\" }}", "first-name"),
@@ -512,7 +590,10 @@ fn sprig_strings() {
             "{{ sha256sum \"Hello world!\" }}",
             "c0535e4be2b79ffd93291305436bf889314e4a3faec05ecffcbb7df31ad9e51a",
         ),
-        ("{{ sha1sum \"abc\" }}", "a9993e364706816aba3e25717850c26c9cd0d89d"),
+        (
+            "{{ sha1sum \"abc\" }}",
+            "a9993e364706816aba3e25717850c26c9cd0d89d",
+        ),
         (
             "{{ substr 5 3 \"hello\" }}",
             "ERR template: :1:3: executing \"\" at <substr 5 3 \"hello\">: error calling substr: runtime error: slice bounds out of range [5:3]",
@@ -580,7 +661,10 @@ fn sprig_defaults_and_json() {
         ("{{ any 0 \"\" }}", "false"),
         ("{{ ternary \"foo\" \"bar\" true }}", "foo"),
         ("{{ false | ternary \"foo\" \"bar\" }}", "bar"),
-        ("{{ toJson (dict \"a\" 1 \"b\" (list 1 \"x\")) }}", "{\"a\":1,\"b\":[1,\"x\"]}"),
+        (
+            "{{ toJson (dict \"a\" 1 \"b\" (list 1 \"x\")) }}",
+            "{\"a\":1,\"b\":[1,\"x\"]}",
+        ),
         ("{{ toJson .m }}", "{\"a\":1,\"b\":2}"),
         ("{{ toPrettyJson (dict \"a\" 1) }}", "{\n  \"a\": 1\n}"),
         ("{{ toJson \"<b>\" }}", "\"\\u003cb\\u003e\""),
@@ -606,7 +690,10 @@ fn sprig_lists() {
         ("{{ join \",\" .l }}", "a,b,c"),
         ("{{ splitList \"$\" \"foo$bar$baz\" }}", "[foo bar baz]"),
         ("{{ $a := split \"$\" \"foo$bar$baz\" }}{{ $a._0 }}", "foo"),
-        ("{{ $a := splitn \"$\" 2 \"foo$bar$baz\" }}{{ $a._1 }}", "bar$baz"),
+        (
+            "{{ $a := splitn \"$\" 2 \"foo$bar$baz\" }}{{ $a._1 }}",
+            "bar$baz",
+        ),
         ("{{ sortAlpha (list \"c\" \"a\" \"b\") }}", "[a b c]"),
         ("{{ first .l }}", "a"),
         ("{{ last .l }}", "c"),
@@ -638,8 +725,14 @@ fn sprig_dicts() {
             "{{ $d := dict \"name1\" \"value1\" \"name2\" \"value2\" }}{{ get $d \"name1\" }}|{{ get $d \"x\" }}|",
             "value1||",
         ),
-        ("{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ $d }}", "map[a:1 b:2]"),
-        ("{{ $d := dict \"a\" 1 \"b\" 2 }}{{ $_ := unset $d \"a\" }}{{ $d }}", "map[b:2]"),
+        (
+            "{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ $d }}",
+            "map[a:1 b:2]",
+        ),
+        (
+            "{{ $d := dict \"a\" 1 \"b\" 2 }}{{ $_ := unset $d \"a\" }}{{ $d }}",
+            "map[b:2]",
+        ),
         ("{{ hasKey .m \"a\" }}", "true"),
         ("{{ pluck \"a\" .m (dict \"a\" 9) (dict) }}", "[1 9]"),
         ("{{ keys (dict \"b\" 1 \"a\" 2) }}", "[a b]"),
@@ -662,7 +755,10 @@ fn sprig_dicts() {
             "{{ merge (dict \"a\" (dict \"x\" 1)) (dict \"a\" (dict \"y\" 2)) }}",
             "map[a:map[x:1 y:2]]",
         ),
-        ("{{ $c := deepCopy .m }}{{ $_ := set $c \"z\" 0 }}{{ len .m }}", "2"),
+        (
+            "{{ $c := deepCopy .m }}{{ $_ := set $c \"z\" 0 }}{{ len .m }}",
+            "2",
+        ),
         (
             "{{ get .l \"a\" }}",
             "ERR template: :1:7: executing \"\" at <.l>: wrong type for value; expected map[string]interface {}; got []interface {}",
@@ -677,13 +773,25 @@ fn sprig_regex() {
             "{{ regexMatch \"^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\\\.[a-zA-Z]{2,}$\" \"test@acme.com\" }}",
             "true",
         ),
-        ("{{ regexFindAll \"[2,4,6,8]\" \"123456789\" -1 }}", "[2 4 6 8]"),
+        (
+            "{{ regexFindAll \"[2,4,6,8]\" \"123456789\" -1 }}",
+            "[2 4 6 8]",
+        ),
         ("{{ regexFindAll \"[2,4,6,8]\" \"123456789\" 2 }}", "[2 4]"),
         ("{{ regexFind \"[a-zA-Z][1-9]\" \"abcd1234\" }}", "d1"),
-        ("{{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\" }}", "-W-xxW-"),
+        (
+            "{{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\" }}",
+            "-W-xxW-",
+        ),
         // Go's regexp docs: "$1W" names group "1W", which does not exist.
-        ("{{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"$1W\" }}", "---"),
-        ("{{ regexReplaceAllLiteral \"a(x*)b\" \"-ab-axxb-\" \"${1}\" }}", "-${1}-${1}-"),
+        (
+            "{{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"$1W\" }}",
+            "---",
+        ),
+        (
+            "{{ regexReplaceAllLiteral \"a(x*)b\" \"-ab-axxb-\" \"${1}\" }}",
+            "-${1}-${1}-",
+        ),
         ("{{ regexSplit \"z+\" \"pizza\" -1 }}", "[pi a]"),
         ("{{ regexSplit \"z+\" \"pizza\" 1 }}", "[pizza]"),
         ("{{ regexQuoteMeta \"1.2.3\" }}", "1\\.2\\.3"),
@@ -709,7 +817,10 @@ fn argo_cd_functions() {
             "ERR template: :1:3: executing \"\" at <slugify .n .name>: error calling slugify: interface conversion: interface {} is float64, not int",
         ),
         ("{{ toYaml (dict \"a\" (list 1 2)) }}", "a:\n- 1\n- 2"),
-        ("{{ toYaml .path }}", "basename: guestbook\npath: apps/guestbook"),
+        (
+            "{{ toYaml .path }}",
+            "basename: guestbook\npath: apps/guestbook",
+        ),
         ("{{ (fromYaml \"a: 1\\nb: [x]\").b }}", "[x]"),
         ("{{ typeOf (fromYaml \"a: 1\").a }}", "float64"),
         ("{{ index (fromYamlArray \"- a\\n- b\") 1 }}", "b"),
@@ -720,7 +831,10 @@ fn argo_cd_functions() {
         ),
         ("{{ tpl \"{{ .name }}\" . }}", "guestbook"),
         ("{{ tpl \"[{{ .missing }}]\" . }}", "[]"),
-        ("{{ define \"x\" }}X{{ end }}{{ tpl \"{{ template \\\"x\\\" }}\" . }}", "X"),
+        (
+            "{{ define \"x\" }}X{{ end }}{{ tpl \"{{ template \\\"x\\\" }}\" . }}",
+            "X",
+        ),
     ]);
     let got = run_with("{{ tpl \"{{ bogus }}\" . }}", &data(), &Options::default());
     assert_eq!(
@@ -731,7 +845,12 @@ fn argo_cd_functions() {
 
 #[test]
 fn unsupported_functions_are_reported_as_such() {
-    for src in ["{{ now }}", "{{ uuidv4 }}", "{{ randAlpha 3 }}", "{{ semverCompare \">1\" \"2\" }}"] {
+    for src in [
+        "{{ now }}",
+        "{{ uuidv4 }}",
+        "{{ randAlpha 3 }}",
+        "{{ semverCompare \">1\" \"2\" }}",
+    ] {
         let Err(e) = render(src, &data(), &Options::default()) else {
             panic!("{src} must not render")
         };
@@ -747,7 +866,9 @@ fn resource_limits_stop_hostile_templates() {
     };
     assert!(limit("{{ range until 1000000000 }}{{ end }}"));
     assert!(limit("{{ repeat 1000000000 \"x\" }}"));
-    assert!(limit("{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}"));
+    assert!(limit(
+        "{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}"
+    ));
     assert!(limit("{{ range until 200000 }}0123456789{{ end }}"));
     assert!(limit("{{ tpl \"{{ tpl . . }}\" \"{{ tpl . . }}\" }}"));
     let Err(e) = render(
@@ -757,7 +878,10 @@ fn resource_limits_stop_hostile_templates() {
     ) else {
         panic!("recursion must fail")
     };
-    assert!(e.message.starts_with("exceeded maximum template depth"), "{e}");
+    assert!(
+        e.message.starts_with("exceeded maximum template depth"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -268,7 +268,7 @@ impl Heap {
     /// Converts JSON the way Go's `encoding/json` decodes into `interface{}`: numbers
     /// become `float64`, objects `map[string]interface{}`, arrays `[]interface{}`,
     /// `null` a nil interface.
-    pub fn from_json(&mut self, j: &Json) -> Val {
+    pub fn load_json(&mut self, j: &Json) -> Val {
         // Iterative, so deep input cannot overflow the stack.
         enum Work<'a> {
             Visit(&'a Json),
@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn json_numbers_become_float64_and_null_no_value() {
         let mut heap = Heap::default();
-        let v = heap.from_json(&serde_json::json!({"a": 1, "b": [null, "x"], "c": true}));
+        let v = heap.load_json(&serde_json::json!({"a": 1, "b": [null, "x"], "c": true}));
         assert_eq!(v.type_name(), "map[string]interface {}");
         let Val::Map(m) = &v else { panic!("map") };
         let m = m.borrow();
