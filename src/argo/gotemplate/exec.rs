@@ -90,6 +90,9 @@ pub(super) struct State<'t> {
     node: At<'t>,
     pub heap: Heap,
     pub steps: u64,
+    /// Values (elements, bytes, entries) produced by function calls so far.
+    pub alloc: u64,
+    pub regexes: std::collections::HashMap<String, Result<regex::Regex, String>>,
 }
 
 pub(super) fn execute(
@@ -119,6 +122,8 @@ impl<'t> State<'t> {
             node: At::None,
             heap,
             steps: 0,
+            alloc: 0,
+            regexes: std::collections::HashMap::new(),
         }
     }
 
@@ -412,7 +417,7 @@ impl<'t> State<'t> {
             return self.errorf(format!("template {} not defined", gofmt::quote(&t.name)));
         };
         if self.tmpl_depth >= self.opts.limits.max_template_depth {
-            return self.errorf(format!(
+            return self.limit(format!(
                 "exceeded maximum template depth ({})",
                 self.opts.limits.max_template_depth
             ));
@@ -740,12 +745,20 @@ impl<'t> State<'t> {
         self.at(node);
         match result {
             Ok(v) => {
-                let too_long = match &v {
-                    Val::Str(s) => s.len() > self.opts.limits.max_value_len,
-                    Val::List(l) => l.items.len() > self.opts.limits.max_value_len,
-                    _ => false,
+                let size = match &v {
+                    Val::Str(s) => s.len(),
+                    Val::List(l) => l.items.len(),
+                    Val::Map(m) => m.try_borrow().map_or(0, |m| m.entries.len()),
+                    _ => 0,
                 };
-                if too_long {
+                self.alloc = self.alloc.saturating_add(size.max(1) as u64);
+                if self.alloc > self.opts.limits.max_alloc {
+                    return self.limit(format!(
+                        "function results exceeded {} values in total",
+                        self.opts.limits.max_alloc
+                    ));
+                }
+                if size > self.opts.limits.max_value_len {
                     return self.limit(format!(
                         "{name} produced a value larger than {} bytes or elements",
                         self.opts.limits.max_value_len

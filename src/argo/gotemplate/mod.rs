@@ -158,6 +158,8 @@ pub struct Limits {
     pub max_nesting: usize,
     /// Bytes of one string or elements of one list built by a function.
     pub max_value_len: usize,
+    /// Bytes, elements and entries of all function results together.
+    pub max_alloc: u64,
 }
 
 impl Default for Limits {
@@ -167,7 +169,8 @@ impl Default for Limits {
             max_output: 1 << 20,
             max_template_depth: 100,
             max_nesting: 200,
-            max_value_len: 1 << 22,
+            max_value_len: 1 << 20,
+            max_alloc: 1 << 23,
         }
     }
 }
@@ -220,7 +223,11 @@ impl Template {
                 set,
             }),
             Err(e) => Err(TemplateError {
-                kind: ErrorKind::Parse,
+                kind: if e.limit {
+                    ErrorKind::Limit
+                } else {
+                    ErrorKind::Parse
+                },
                 range: e.start..e.end.max(e.start),
                 message: e.message,
                 line: e.line,

@@ -256,6 +256,8 @@ pub struct ParseError {
     /// For a lexical error inside an action that began on an earlier line: that line
     /// (Go appends " in action started at NAME:LINE").
     pub action_line: Option<usize>,
+    /// A nesting limit of this parser, stricter than Go's, was hit.
+    pub limit: bool,
 }
 
 /// The templates of one source: the top-level one (named `""`, as Argo CD names it) and
@@ -361,6 +363,18 @@ impl Parser<'_> {
             start,
             end,
             action_line: None,
+            limit: false,
+        })
+    }
+
+    fn limit_err<T>(&self, msg: &str, t: &Item) -> PResult<T> {
+        Err(ParseError {
+            message: msg.to_string(),
+            line: self.item(self.hwm).line,
+            start: t.pos,
+            end: t.end,
+            action_line: None,
+            limit: true,
         })
     }
 
@@ -376,6 +390,7 @@ impl Parser<'_> {
                 start: t.pos,
                 end: t.end,
                 action_line: None,
+                limit: false,
             };
             if self.action_line != 0 && self.action_line != t.line {
                 e.action_line = Some(self.action_line);
@@ -560,7 +575,7 @@ impl Parser<'_> {
     fn control(&mut self, context: &str) -> PResult<Branch> {
         if self.control_depth >= MAX_CONTROL_DEPTH {
             let t = self.peek();
-            return self.err_tok("max control nesting depth exceeded".into(), &t);
+            return self.limit_err("max control nesting depth exceeded", &t);
         }
         self.control_depth += 1;
         let nvars = self.vars.len();
@@ -626,7 +641,7 @@ impl Parser<'_> {
         let name = self.template_name(&t, context)?;
         let pipe = self.pipeline(context, ItemType::RightDelim)?;
         if self.control_depth >= MAX_CONTROL_DEPTH {
-            return self.err_tok("max control nesting depth exceeded".into(), &t);
+            return self.limit_err("max control nesting depth exceeded", &t);
         }
         self.control_depth += 1;
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
@@ -911,7 +926,7 @@ impl Parser<'_> {
             }
             ItemType::LeftParen => {
                 if self.paren_depth >= MAX_PAREN_DEPTH {
-                    return self.err_tok("max expression depth exceeded".into(), &t);
+                    return self.limit_err("max expression depth exceeded", &t);
                 }
                 self.paren_depth += 1;
                 let r = self.pipeline("parenthesized pipeline", ItemType::RightParen);

@@ -1832,7 +1832,19 @@ fn go_regex_quote(s: &str) -> String {
     }
 }
 
-fn compile(expr: &str) -> Result<regex::Regex, String> {
+/// Compiles with a per-execution cache (a template may call a regex function in a loop).
+fn compile(st: &mut State<'_>, expr: &str) -> Result<regex::Regex, String> {
+    if let Some(r) = st.regexes.get(expr) {
+        return r.clone();
+    }
+    let r = compile_uncached(expr);
+    if st.regexes.len() < 256 {
+        st.regexes.insert(expr.to_string(), r.clone());
+    }
+    r
+}
+
+fn compile_uncached(expr: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(&go_regex_to_rust(expr))
         .size_limit(1 << 22)
         .build()
@@ -1845,18 +1857,18 @@ fn compile(expr: &str) -> Result<regex::Regex, String> {
 }
 
 /// `regexp.MustCompile`: a panic whose text names the pattern.
-fn must_compile(expr: &str) -> Result<regex::Regex, FnError> {
-    compile(expr).map_err(|e| go(format!("regexp: Compile({}): {e}", go_regex_quote(expr))))
+fn must_compile(st: &mut State<'_>, expr: &str) -> Result<regex::Regex, FnError> {
+    compile(st, expr).map_err(|e| go(format!("regexp: Compile({}): {e}", go_regex_quote(expr))))
 }
 
-pub fn regex_match(_: &mut State<'_>, a: &[Slot]) -> Res {
+pub fn regex_match(st: &mut State<'_>, a: &[Slot]) -> Res {
     Ok(Val::Bool(
-        compile(arg_str(a, 0)).is_ok_and(|r| r.is_match(arg_str(a, 1))),
+        compile(st, arg_str(a, 0)).is_ok_and(|r| r.is_match(arg_str(a, 1))),
     ))
 }
 
-pub fn must_regex_match(_: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = compile(arg_str(a, 0)).map_err(go)?;
+pub fn must_regex_match(st: &mut State<'_>, a: &[Slot]) -> Res {
+    let r = compile(st, arg_str(a, 0)).map_err(go)?;
     Ok(Val::Bool(r.is_match(arg_str(a, 1))))
 }
 
@@ -1891,23 +1903,23 @@ fn find_all_val(r: &regex::Regex, s: &str, n: i64) -> Val {
     )
 }
 
-pub fn regex_find_all(_: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = must_compile(arg_str(a, 0))?;
+pub fn regex_find_all(st: &mut State<'_>, a: &[Slot]) -> Res {
+    let r = must_compile(st, arg_str(a, 0))?;
     Ok(find_all_val(&r, arg_str(a, 1), arg_int(a, 2)))
 }
 
-pub fn must_regex_find_all(_: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = compile(arg_str(a, 0)).map_err(go)?;
+pub fn must_regex_find_all(st: &mut State<'_>, a: &[Slot]) -> Res {
+    let r = compile(st, arg_str(a, 0)).map_err(go)?;
     Ok(find_all_val(&r, arg_str(a, 1), arg_int(a, 2)))
 }
 
-pub fn regex_find(_: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = must_compile(arg_str(a, 0))?;
+pub fn regex_find(st: &mut State<'_>, a: &[Slot]) -> Res {
+    let r = must_compile(st, arg_str(a, 0))?;
     Ok(Val::str(r.find(arg_str(a, 1)).map_or("", |m| m.as_str())))
 }
 
-pub fn must_regex_find(_: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = compile(arg_str(a, 0)).map_err(go)?;
+pub fn must_regex_find(st: &mut State<'_>, a: &[Slot]) -> Res {
+    let r = compile(st, arg_str(a, 0)).map_err(go)?;
     Ok(Val::str(r.find(arg_str(a, 1)).map_or("", |m| m.as_str())))
 }
 
@@ -1989,7 +2001,7 @@ fn replace_all(
 }
 
 pub fn regex_replace_all(st: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = must_compile(arg_str(a, 0))?;
+    let r = must_compile(st, arg_str(a, 0))?;
     Ok(Val::string(replace_all(
         st,
         &r,
@@ -2000,7 +2012,7 @@ pub fn regex_replace_all(st: &mut State<'_>, a: &[Slot]) -> Res {
 }
 
 pub fn must_regex_replace_all(st: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = compile(arg_str(a, 0)).map_err(go)?;
+    let r = compile(st, arg_str(a, 0)).map_err(go)?;
     Ok(Val::string(replace_all(
         st,
         &r,
@@ -2011,7 +2023,7 @@ pub fn must_regex_replace_all(st: &mut State<'_>, a: &[Slot]) -> Res {
 }
 
 pub fn regex_replace_all_literal(st: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = must_compile(arg_str(a, 0))?;
+    let r = must_compile(st, arg_str(a, 0))?;
     Ok(Val::string(replace_all(
         st,
         &r,
@@ -2022,7 +2034,7 @@ pub fn regex_replace_all_literal(st: &mut State<'_>, a: &[Slot]) -> Res {
 }
 
 pub fn must_regex_replace_all_literal(st: &mut State<'_>, a: &[Slot]) -> Res {
-    let r = compile(arg_str(a, 0)).map_err(go)?;
+    let r = compile(st, arg_str(a, 0)).map_err(go)?;
     Ok(Val::string(replace_all(
         st,
         &r,
@@ -2059,15 +2071,15 @@ fn split_re(r: &regex::Regex, expr: &str, s: &str, n: i64) -> Val {
     Val::list(Ty::Str, out)
 }
 
-pub fn regex_split(_: &mut State<'_>, a: &[Slot]) -> Res {
+pub fn regex_split(st: &mut State<'_>, a: &[Slot]) -> Res {
     let expr = arg_str(a, 0);
-    let r = must_compile(expr)?;
+    let r = must_compile(st, expr)?;
     Ok(split_re(&r, expr, arg_str(a, 1), arg_int(a, 2)))
 }
 
-pub fn must_regex_split(_: &mut State<'_>, a: &[Slot]) -> Res {
+pub fn must_regex_split(st: &mut State<'_>, a: &[Slot]) -> Res {
     let expr = arg_str(a, 0);
-    let r = compile(expr).map_err(go)?;
+    let r = compile(st, expr).map_err(go)?;
     Ok(split_re(&r, expr, arg_str(a, 1), arg_int(a, 2)))
 }
 
@@ -2264,13 +2276,19 @@ pub fn tpl(st: &mut State<'_>, a: &[Slot]) -> Res {
         Err(e) => {
             let err = TemplateError {
                 kind: ErrorKind::Parse,
-                range: e.start..e.end,
+                range: e.start..e.end.max(e.start),
                 message: e.message,
                 line: e.line,
                 col: 0,
                 context: None,
                 action_line: e.action_line,
             };
+            if e.limit {
+                return Err(FnError::Nested(Box::new(TemplateError {
+                    kind: ErrorKind::Limit,
+                    ..err
+                })));
+            }
             return Err(go(format!(
                 "cannot parse template {}: {}",
                 gofmt::quote(&text),
@@ -2293,9 +2311,11 @@ pub fn tpl(st: &mut State<'_>, a: &[Slot]) -> Res {
     let heap = std::mem::take(&mut st.heap);
     let mut sub = State::new(&text, &merged, st.opts, heap);
     sub.steps = st.steps;
+    sub.alloc = st.alloc;
     sub.nesting = st.nesting + 1;
     let r = sub.run(Slot::plain(vals));
     st.steps = sub.steps;
+    st.alloc = sub.alloc;
     st.heap = std::mem::take(&mut sub.heap);
     match r {
         Ok(out) => Ok(Val::string(out.replace("<no value>", ""))),
@@ -2366,6 +2386,6 @@ mod tests {
     #[test]
     fn go_regex_classes_are_ascii() {
         assert_eq!(go_regex_to_rust(r"\d+[\w.]"), "[0-9]+[0-9A-Za-z_.]");
-        assert!(compile(r"^\d+$").is_ok_and(|r| !r.is_match("١٢")));
+        assert!(compile_uncached(r"^\d+$").is_ok_and(|r| !r.is_match("١٢")));
     }
 }

@@ -871,6 +871,13 @@ fn resource_limits_stop_hostile_templates() {
     ));
     assert!(limit("{{ range until 200000 }}0123456789{{ end }}"));
     assert!(limit("{{ tpl \"{{ tpl . . }}\" \"{{ tpl . . }}\" }}"));
+    // Quadratic growth by repeated append is stopped by the allocation budget.
+    assert!(limit(
+        "{{ $l := list }}{{ range until 100000 }}{{ $l = append $l . }}{{ end }}{{ len $l }}"
+    ));
+    assert!(limit(
+        "{{ $l := list }}{{ range until 1000 }}{{ $l = append $l (until 1000000) }}{{ end }}"
+    ));
     let Err(e) = render(
         "{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}",
         &data(),
