@@ -2125,7 +2125,11 @@ pub fn normalize(_: &mut State<'_>, a: &[Slot]) -> Res {
 pub fn slug_make(sanitized: &str, max_len: i64, smart: bool) -> String {
     let mut slug = sanitized.trim().to_string();
     if !smart && max_len >= 0 && slug.len() as i64 >= max_len {
-        slug.truncate(max_len as usize);
+        let mut n = max_len as usize;
+        while !slug.is_char_boundary(n) {
+            n -= 1;
+        }
+        slug.truncate(n);
     }
     // [^a-zA-Z0-9-_] → "-", then runs of "-" collapse, then trim "-_".
     let replaced: String = slug
@@ -2152,23 +2156,19 @@ pub fn slug_make(sanitized: &str, max_len: i64, smart: bool) -> String {
     slug
 }
 
+/// gosimple/slug's `smartTruncate`: cut at the last `-` at or before `max`, or at `max`
+/// when there is none.
 fn smart_truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
-    let words: Vec<&str> = text.split_inclusive('-').collect();
-    if words.first().is_some_and(|w| w.len() > max) {
-        return words[0][..max].to_string();
-    }
-    let mut truncated = String::new();
-    for w in words {
-        if truncated.len() + w.len() - 1 <= max {
-            truncated.push_str(w);
-        } else {
-            break;
+    let b = text.as_bytes();
+    for i in (0..=max).rev() {
+        if b[i] == b'-' {
+            return text[..i].to_string();
         }
     }
-    truncated.trim_matches('-').to_string()
+    text[..max].to_string()
 }
 
 pub fn slugify(_: &mut State<'_>, a: &[Slot]) -> Res {
@@ -2343,6 +2343,8 @@ mod tests {
         assert_eq!(slug_make("aaa-bbb-ccc", 9, true), "aaa-bbb");
         assert_eq!(slug_make("aaa-bbb-ccc", 9, false), "aaa-bbb-c");
         assert_eq!(slug_make("abcdefghij", 5, true), "abcde");
+        assert_eq!(slug_make("aaa-bbb-ccc", 5, true), "aaa");
+        assert_eq!(slug_make("aaa-bbb", 7, true), "aaa-bbb");
     }
 
     #[test]
