@@ -938,3 +938,52 @@ fn function_names_list_everything_and_nothing_removed() {
     assert!(!names.contains(&"env"));
     assert!(names.windows(2).all(|w| w[0] < w[1]));
 }
+
+#[test]
+fn random_templates_never_panic() {
+    // A deterministic generator of token soup: every template must parse or fail with
+    // an error, and every parsed one must execute or fail with an error.
+    let pieces = [
+        "{{", "}}", "{{-", " -}}", " ", ".", ".name", ".l", ".m", ".nul", ".n", "$", "$x", ":=",
+        "=", "|", "(", ")", "\"s\"", "`r`", "'c'", "1", "-2", "1.5", "0x1F", "nil", "true",
+        "if", "else", "end", "range", "with", "define", "template", "block", "break",
+        "continue", "index", "len", "eq", "lt", "and", "or", "not", "printf", "print",
+        "slice", "upper", "default", "dict", "list", "set", "toYaml", "toJson", "fromYaml",
+        "tpl", "substr", "trunc", "until", "repeat", "regexFind", "slugify", "split", "\"%d\"",
+        "\"(\"", "/*", "*/", "\n", ",", "é",
+    ];
+    let mut seed: u64 = 0x9E3779B97F4A7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let d = data();
+    let mut parsed = 0;
+    for i in 0..40_000 {
+        let n = (next() % 8) as usize + 1;
+        let mut src = String::new();
+        if i % 2 == 0 {
+            for _ in 0..n {
+                src.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+        } else {
+            // Well-formed actions with random operands: these mostly parse and so
+            // exercise the executor.
+            src.push_str("{{ ");
+            for k in 0..n {
+                if k > 0 {
+                    src.push(' ');
+                }
+                src.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            src.push_str(" }}");
+        }
+        if let Ok(t) = Template::parse(&src) {
+            parsed += 1;
+            let _ = t.execute(&d, &Options::default());
+        }
+    }
+    assert!(parsed > 1_000, "only {parsed} random templates parsed");
+}
