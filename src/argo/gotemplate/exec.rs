@@ -109,6 +109,21 @@ pub(super) fn execute(
     r
 }
 
+/// Executes on prepared data whose heap outlives the execution (so maps stored into
+/// the data with `set` stay visible to later executions, as in Argo CD).
+pub(super) fn execute_on(
+    src: &str,
+    set: &TreeSet,
+    root: &Val,
+    heap: &mut Heap,
+    opts: &Options,
+) -> Result<String, TemplateError> {
+    let mut st = State::new(src, set, *opts, std::mem::take(heap));
+    let r = st.run(Slot::plain(root.clone()));
+    *heap = std::mem::take(&mut st.heap);
+    r
+}
+
 impl<'t> State<'t> {
     pub fn new(src: &'t str, set: &'t TreeSet, opts: Options, heap: Heap) -> State<'t> {
         State {

@@ -55,8 +55,9 @@ follow key order.
 - YAML emitted by toYaml follows go-yaml v2's choices for the common cases (plain vs quoted \
 scalars, literal blocks for multi-line strings); exotic strings may be quoted differently.
 - unicode.IsLetter/IsDigit/IsPrint are approximated by Rust's character classes.
-- Parameter maps are copied into each execution, so a template that mutates `.` with `set` \
-does not affect later fields as it would in Argo CD.
+- `Template::execute` converts the parameters afresh, so a template that mutates `.` with \
+`set` does not affect later executions; use `Data` + `Template::execute_data` to share one \
+parameter map across the fields of an Application as Argo CD does.
 - The error for eq/lt on mismatched kinds is Go 1.25's `incompatible types for comparison: \
 float64 and int` (Go ≤ 1.24 said `incompatible types for comparison`).";
 
@@ -260,6 +261,58 @@ impl Template {
         opts: &Options,
     ) -> Result<String, TemplateError> {
         exec::execute(&self.src, &self.set, data, opts)
+    }
+}
+
+/// Parameters converted once for many executions (one ApplicationSet parameter set
+/// rendered into every field of the template). As in Argo CD, where every field is
+/// rendered with the same `map[string]interface{}`, a template that changes the data
+/// (`{{ $_ := set . "k" "v" }}`) changes it for the fields rendered after it.
+pub struct Data {
+    root: value::Val,
+    heap: std::cell::RefCell<value::Heap>,
+}
+
+impl Data {
+    /// Converts JSON the way Go's `encoding/json` decodes into `interface{}` (numbers
+    /// become `float64`).
+    pub fn new(json: &serde_json::Value) -> Data {
+        let mut heap = value::Heap::default();
+        let root = heap.load_json(json);
+        Data {
+            root,
+            heap: std::cell::RefCell::new(heap),
+        }
+    }
+}
+
+impl Drop for Data {
+    fn drop(&mut self) {
+        self.heap.get_mut().clear();
+    }
+}
+
+impl std::fmt::Debug for Data {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Data { .. }")
+    }
+}
+
+impl Template {
+    /// Executes on prepared [`Data`].
+    pub fn execute_data(&self, data: &Data, opts: &Options) -> Result<String, TemplateError> {
+        let Ok(mut heap) = data.heap.try_borrow_mut() else {
+            return Err(TemplateError {
+                kind: ErrorKind::Limit,
+                range: 0..0,
+                message: "data is in use by another execution".into(),
+                line: 1,
+                col: 0,
+                context: None,
+                action_line: None,
+            });
+        };
+        exec::execute_on(&self.src, &self.set, &data.root, &mut heap, opts)
     }
 }
 

@@ -944,13 +944,76 @@ fn random_templates_never_panic() {
     // A deterministic generator of token soup: every template must parse or fail with
     // an error, and every parsed one must execute or fail with an error.
     let pieces = [
-        "{{", "}}", "{{-", " -}}", " ", ".", ".name", ".l", ".m", ".nul", ".n", "$", "$x", ":=",
-        "=", "|", "(", ")", "\"s\"", "`r`", "'c'", "1", "-2", "1.5", "0x1F", "nil", "true",
-        "if", "else", "end", "range", "with", "define", "template", "block", "break",
-        "continue", "index", "len", "eq", "lt", "and", "or", "not", "printf", "print",
-        "slice", "upper", "default", "dict", "list", "set", "toYaml", "toJson", "fromYaml",
-        "tpl", "substr", "trunc", "until", "repeat", "regexFind", "slugify", "split", "\"%d\"",
-        "\"(\"", "/*", "*/", "\n", ",", "é",
+        "{{",
+        "}}",
+        "{{-",
+        " -}}",
+        " ",
+        ".",
+        ".name",
+        ".l",
+        ".m",
+        ".nul",
+        ".n",
+        "$",
+        "$x",
+        ":=",
+        "=",
+        "|",
+        "(",
+        ")",
+        "\"s\"",
+        "`r`",
+        "'c'",
+        "1",
+        "-2",
+        "1.5",
+        "0x1F",
+        "nil",
+        "true",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+        "define",
+        "template",
+        "block",
+        "break",
+        "continue",
+        "index",
+        "len",
+        "eq",
+        "lt",
+        "and",
+        "or",
+        "not",
+        "printf",
+        "print",
+        "slice",
+        "upper",
+        "default",
+        "dict",
+        "list",
+        "set",
+        "toYaml",
+        "toJson",
+        "fromYaml",
+        "tpl",
+        "substr",
+        "trunc",
+        "until",
+        "repeat",
+        "regexFind",
+        "slugify",
+        "split",
+        "\"%d\"",
+        "\"(\"",
+        "/*",
+        "*/",
+        "\n",
+        ",",
+        "é",
     ];
     let mut seed: u64 = 0x9E3779B97F4A7C15;
     let mut next = || {
@@ -986,4 +1049,22 @@ fn random_templates_never_panic() {
         }
     }
     assert!(parsed > 1_000, "only {parsed} random templates parsed");
+}
+
+#[test]
+fn prepared_data_is_shared_between_fields_like_argo_cd() {
+    let d = Data::new(&json!({"name": "a"}));
+    let opts = Options::default();
+    let first = Template::parse("{{ $_ := set . \"extra\" (dict \"k\" \"v\") }}{{ .name }}");
+    let second = Template::parse("{{ .extra.k }}");
+    let (Ok(first), Ok(second)) = (first, second) else {
+        panic!("parse")
+    };
+    assert_eq!(first.execute_data(&d, &opts).ok().as_deref(), Some("a"));
+    assert_eq!(second.execute_data(&d, &opts).ok().as_deref(), Some("v"));
+    // Plain `execute` converts the JSON afresh each time.
+    assert_eq!(
+        second.execute(&json!({"name": "a"}), &opts).ok().as_deref(),
+        Some("<no value>")
+    );
 }
