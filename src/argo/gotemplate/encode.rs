@@ -384,6 +384,68 @@ fn is_timestamp(s: &str) -> bool {
     sec_len > 0 && sec_len <= 2
 }
 
+/// go-yaml v2's key order (`keyList.Less`): non-letters before letters, runs of digits
+/// compared as numbers ("a2" before "a10"), otherwise by code point.
+fn yaml_key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let digit = |c: char| c.is_ascii_digit();
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        let (mut an, mut bn) = (0i128, 0i128);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && digit(ar[j - 1]) {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && digit(ar[ai]) {
+            an = an
+                .saturating_mul(10)
+                .saturating_add(ar[ai] as i128 - '0' as i128);
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && digit(br[bi]) {
+            bn = bn
+                .saturating_mul(10)
+                .saturating_add(br[bi] as i128 - '0' as i128);
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
 struct Emitter {
     out: String,
     column: usize,
@@ -624,13 +686,14 @@ impl Emitter {
     /// `indent`.
     fn mapping(&mut self, v: &Val, indent: usize, depth: usize) -> Result<(), EncodeError> {
         let Val::Map(m) = v else { return Ok(()) };
-        let entries: Vec<(String, Val)> = {
+        let mut entries: Vec<(String, Val)> = {
             let m = m.try_borrow().map_err(|_| EncodeError::TooDeep)?;
             m.entries
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         };
+        entries.sort_by(|a, b| yaml_key_order(&a.0, &b.0));
         for (i, (k, item)) in entries.iter().enumerate() {
             if i > 0 {
                 self.write_indent(indent);
@@ -794,6 +857,15 @@ text: |-
   line1
   line2";
         assert_eq!(to_yaml(&v).ok().as_deref(), Some(want));
+    }
+
+    #[test]
+    fn yaml_keys_use_go_yaml_order() {
+        let v = val(serde_json::json!({"a10": 1, "a2": 2, "Z": 3, "_x": 4, "b": 5}));
+        assert_eq!(
+            to_yaml(&v).ok().as_deref(),
+            Some("_x: 4\nZ: 3\na2: 2\na10: 1\nb: 5")
+        );
     }
 
     #[test]
