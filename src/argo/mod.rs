@@ -7,6 +7,7 @@ pub mod appset;
 pub mod dependencies;
 pub mod duration;
 pub mod glob;
+pub mod gotemplate;
 pub mod hooks;
 pub mod ignore_differences;
 pub mod kinds;
