@@ -987,26 +987,57 @@ pub fn value_offsets(raw: &str, style: Style, value: &str) -> Option<Vec<usize>>
             map.push(1 + i);
         }
         Style::Literal | Style::Folded => {
-            // Header line (`|`, `|-`, `>+`...), then lines indented by the first
-            // non-empty line's indentation.
-            let header_end = raw.find('\n')?;
-            let header = &raw[..header_end];
-            if header.chars().any(|c| c.is_ascii_digit()) {
-                return None;
-            }
+            // The span of a block scalar starts at its first content character (the
+            // header and the first line's indentation come before it); a span that
+            // starts at the header (`|`, `>-`...) is accepted too.
+            let (body_start, first_indented) = match raw.as_bytes().first() {
+                Some(b'|' | b'>') => {
+                    let header_end = raw.find('\n')?;
+                    if raw[..header_end].chars().any(|c| c.is_ascii_digit()) {
+                        return None;
+                    }
+                    (header_end + 1, true)
+                }
+                _ => (0, false),
+            };
             let mut lines: Vec<(usize, &str)> = Vec::new();
-            let mut at = header_end + 1;
-            for line in raw[header_end + 1..].split('\n') {
+            let mut at = body_start;
+            for line in raw[body_start..].split('\n') {
                 lines.push((at, line));
                 at += line.len() + 1;
             }
-            let indent = lines
-                .iter()
-                .find(|(_, l)| !l.trim().is_empty())
-                .map(|(_, l)| l.len() - l.trim_start_matches(' ').len())?;
-            for (off, line) in &lines {
-                let content = line.get(indent.min(line.len())..).unwrap_or("");
-                let first = off + indent.min(line.len());
+            // The block's indentation: read from the first non-empty line when the span
+            // includes it, else from how much longer a later line is than the value's.
+            let indent = if first_indented {
+                lines
+                    .iter()
+                    .find(|(_, l)| !l.trim().is_empty())
+                    .map(|(_, l)| l.len() - l.trim_start_matches(' ').len())?
+            } else if style == Style::Literal {
+                let value_lines: Vec<&str> = value.split('\n').collect();
+                lines
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .find(|(_, (_, l))| !l.trim().is_empty())
+                    .map_or(Some(0), |(i, (_, l))| {
+                        value_lines
+                            .get(i)
+                            .and_then(|v| l.len().checked_sub(v.len()))
+                    })?
+            } else if lines.len() == 1 {
+                0
+            } else {
+                return None;
+            };
+            for (k, (off, line)) in lines.iter().enumerate() {
+                let skip = if k == 0 && !first_indented {
+                    0
+                } else {
+                    indent.min(line.len())
+                };
+                let content = line.get(skip..).unwrap_or("");
+                let first = off + skip;
                 map.extend((0..content.len()).map(|k| first + k));
                 // The line break (or the space that folds it).
                 map.push(first + content.len());

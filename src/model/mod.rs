@@ -8,6 +8,7 @@ pub mod apps;
 pub mod cluster;
 pub mod deps;
 pub mod identity;
+pub mod ignores;
 mod object;
 pub mod rendered;
 pub mod repo;
