@@ -14,6 +14,17 @@ use std::time::Duration;
 /// How long a run goes before the progress line appears.
 pub const DELAY: Duration = Duration::from_secs(1);
 
+/// Overrides [`DELAY`] in milliseconds; the end-to-end test of the progress line sets it
+/// to 0 so that a short run shows it.
+pub const DELAY_ENV: &str = "KUBECTL_GITOPS_PROGRESS_DELAY_MS";
+
+fn delay() -> Duration {
+    std::env::var(DELAY_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(DELAY, Duration::from_millis)
+}
+
 /// Whether a progress line may be drawn on this process's stderr.
 pub fn stderr_is_interactive() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
@@ -39,10 +50,10 @@ impl Progress {
 
     /// A progress line on stderr when `enabled`, shown once the run takes [`DELAY`].
     pub fn start(enabled: bool) -> Progress {
-        Progress::start_on(enabled, ProgressDrawTarget::stderr)
+        Progress::start_on(enabled, delay(), ProgressDrawTarget::stderr)
     }
 
-    fn start_on(enabled: bool, target: fn() -> ProgressDrawTarget) -> Progress {
+    fn start_on(enabled: bool, delay: Duration, target: fn() -> ProgressDrawTarget) -> Progress {
         if !enabled {
             return Progress::hidden();
         }
@@ -50,14 +61,25 @@ impl Progress {
         let style = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
+        let show = move |b: &ProgressBar| {
+            b.set_draw_target(target());
+            b.enable_steady_tick(Duration::from_millis(120));
+        };
+        if delay.is_zero() {
+            show(&bar);
+            return Progress {
+                bar: Some(bar),
+                stop: None,
+                timer: None,
+            };
+        }
         let (stop, stopped) = mpsc::channel::<()>();
         let shown = bar.clone();
         let timer = std::thread::Builder::new()
             .name("progress".into())
             .spawn(move || {
-                if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(DELAY) {
-                    shown.set_draw_target(target());
-                    shown.enable_steady_tick(Duration::from_millis(120));
+                if let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(delay) {
+                    show(&shown);
                 }
             })
             .ok();
@@ -126,7 +148,7 @@ mod tests {
     #[test]
     fn a_quick_run_finishes_before_the_delay_without_waiting_for_it() {
         let started = std::time::Instant::now();
-        let p = Progress::start_on(true, ProgressDrawTarget::hidden);
+        let p = Progress::start_on(true, DELAY, ProgressDrawTarget::hidden);
         assert!(p.is_enabled());
         p.stage("reading");
         p.tick("rendering sources");
