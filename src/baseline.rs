@@ -18,7 +18,7 @@
 //! 6. the occurrence index: how many earlier findings (in report order) share 1–5.
 //!
 //! Line and column numbers are deliberately not part of it, nor the message (its
-//! wording may improve between releases). docs/fingerprints.md describes the scheme for
+//! wording may improve between releases). docs/baselines.md describes the scheme for
 //! users. SARIF output carries the same fingerprint in `partialFingerprints`.
 
 use crate::diagnostic::Diagnostic;

@@ -57,7 +57,11 @@ fn a_baseline_reports_only_new_findings_after_lines_move() {
     // Lines inserted above the finding, and a new document before it.
     std::fs::write(
         dir.path().join("a.yaml"),
-        format!("# moved down\n\n{}---\n{}", configmap("z", "1"), configmap("a", "1.5")),
+        format!(
+            "# moved down\n\n{}---\n{}",
+            configmap("z", "1"),
+            configmap("a", "1.5")
+        ),
     )
     .expect("write");
     let (v, code) = json(dir.path(), &[".", "--baseline", &base_arg]);
@@ -127,7 +131,10 @@ fn baseline_and_files_combine() {
     ]);
     let base = dir.path().join("b.json");
     let base_arg = base.to_string_lossy().into_owned();
-    json(dir.path(), &[".", "--files", "a.yaml", "--write-baseline", &base_arg]);
+    json(
+        dir.path(),
+        &[".", "--files", "a.yaml", "--write-baseline", &base_arg],
+    );
     let recorded = std::fs::read_to_string(&base).expect("baseline");
     assert!(recorded.contains("a.yaml") && !recorded.contains("b.yaml"));
     let (v, _) = json(dir.path(), &[".", "--baseline", &base_arg]);
@@ -156,7 +163,11 @@ fn bad_baselines_are_exit_2() {
     }
     let out = lint_in(dir.path(), &[".", "--write-baseline", "no/such/dir/b.json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot write baseline"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write baseline"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -57,7 +57,10 @@ fn one_command_per_diagnostic_then_the_summary() {
         )
     );
     assert!(msg.starts_with("argocd.argoproj.io/sync-wave \"1.5\" is not an integer"));
-    assert!(msg.contains("%0A%0AUse a plain integer"), "help follows the message: {msg}");
+    assert!(
+        msg.contains("%0A%0AUse a plain integer"),
+        "help follows the message: {msg}"
+    );
     let (cmd, props, msg) = parse(lines[10]);
     assert_eq!(cmd, "notice");
     assert_eq!(props, "title=kubectl-gitops summary");
@@ -85,7 +88,10 @@ fn properties_and_messages_are_escaped() {
     assert!(msg.contains("\"50%25\""), "{msg}");
     assert!(!msg.contains('\n') && !msg.contains('\r'));
     // `:` and `,` are not escaped in data.
-    assert!(unescape(&msg).contains("; Argo CD silently uses wave 0"), "{msg}");
+    assert!(
+        unescape(&msg).contains("; Argo CD silently uses wave 0"),
+        "{msg}"
+    );
     assert!(msg.contains("%0A%0A"), "{msg}");
 }
 
@@ -105,7 +111,10 @@ fn annotations_beyond_githubs_limits_go_to_the_summary() {
             ),
         ));
     }
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let dir = fixture(&refs);
     let json = stdout(&lint_in(dir.path(), &[".", "--format", "json"]));
     let all = findings(&json);
@@ -124,8 +133,16 @@ fn annotations_beyond_githubs_limits_go_to_the_summary() {
         summary.starts_with("kubectl-gitops: 13 errors, 12 warnings"),
         "{summary}"
     );
-    assert!(summary.contains("\n5 more not shown as annotations"), "{summary}");
-    for hidden in ["e10.yaml:7:35: error[SYN001]", "e12.yaml", "w10.yaml:15", "w11.yaml"] {
+    assert!(
+        summary.contains("\n5 more not shown as annotations"),
+        "{summary}"
+    );
+    for hidden in [
+        "e10.yaml:7:35: error[SYN001]",
+        "e12.yaml",
+        "w10.yaml:15",
+        "w11.yaml",
+    ] {
         assert!(summary.contains(hidden), "{hidden} in {summary}");
     }
     assert!(!summary.contains("e09.yaml"), "shown ones are not repeated");

@@ -22,8 +22,11 @@ fn dist(version: &str) -> tempfile::TempDir {
     for (_, _, target) in TARGETS {
         let stage = dir.path().join(format!("stage-{target}"));
         std::fs::create_dir_all(&stage).expect("mkdir");
-        std::fs::write(stage.join("kubectl-gitops"), format!("binary for {target}\n"))
-            .expect("write");
+        std::fs::write(
+            stage.join("kubectl-gitops"),
+            format!("binary for {target}\n"),
+        )
+        .expect("write");
         std::fs::write(stage.join("LICENSE"), "Apache-2.0\n").expect("write");
         let archive = dir
             .path()
@@ -53,7 +56,10 @@ fn script(dist: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn sha256(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().expect("sha256sum");
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .next()
@@ -79,7 +85,10 @@ fn check(text: &str, dist: &Path, version: &str, base: &str) {
     assert_eq!(s(root, &["kind"]), "Plugin");
     assert_eq!(s(root, &["metadata", "name"]), "gitops");
     assert_eq!(s(root, &["spec", "version"]), format!("v{version}"));
-    let platforms = root.path(&["spec", "platforms"]).expect("platforms").items();
+    let platforms = root
+        .path(&["spec", "platforms"])
+        .expect("platforms")
+        .items();
     assert_eq!(platforms.len(), TARGETS.len());
     for (os, arch, target) in TARGETS {
         let p = platforms
@@ -119,14 +128,22 @@ fn another_version_and_base_url() {
         &[("KREW_BASE_URL", "https://mirror.example/kg/")],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    check(&stdout(&out), d.path(), "0.2.0", "https://mirror.example/kg");
+    check(
+        &stdout(&out),
+        d.path(),
+        "0.2.0",
+        "https://mirror.example/kg",
+    );
 }
 
 #[test]
 fn missing_or_wrong_archives_fail_without_output() {
     let d = dist("0.3.0");
-    std::fs::remove_file(d.path().join("kubectl-gitops-v0.3.0-aarch64-apple-darwin.tar.gz"))
-        .expect("rm");
+    std::fs::remove_file(
+        d.path()
+            .join("kubectl-gitops-v0.3.0-aarch64-apple-darwin.tar.gz"),
+    )
+    .expect("rm");
     let out = script(d.path(), &["0.3.0"], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).is_empty());
@@ -140,7 +157,9 @@ fn missing_or_wrong_archives_fail_without_output() {
     let empty = d.path().join("empty");
     std::fs::create_dir_all(&empty).expect("mkdir");
     std::fs::write(empty.join("README"), "no binary\n").expect("write");
-    let archive = d.path().join("kubectl-gitops-v0.3.0-x86_64-apple-darwin.tar.gz");
+    let archive = d
+        .path()
+        .join("kubectl-gitops-v0.3.0-x86_64-apple-darwin.tar.gz");
     assert!(
         Command::new("tar")
             .arg("-czf")
@@ -154,7 +173,11 @@ fn missing_or_wrong_archives_fail_without_output() {
     );
     let out = script(d.path(), &["0.3.0"], &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("does not hold kubectl-gitops"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not hold kubectl-gitops"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = script(d.path(), &["not a version"], &[]);
     assert_eq!(out.status.code(), Some(2));

@@ -117,7 +117,9 @@ impl Setup {
         if let Some(parent) = self.tool.parent() {
             dirs.push(parent.to_path_buf());
         }
-        dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        dirs.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
         Command::new(program)
             .args(args)
             .current_dir(self.repo.path())
@@ -159,7 +161,11 @@ fn both(o: &Output) -> String {
 fn check_hook(s: &Setup) {
     // A good file: the hook passes although legacy.yaml (not staged) has a finding.
     let good = s.commit(&[("apps/good.yaml", &configmap("good", "2"))], "good");
-    assert!(good.status.success(), "good commit failed:\n{}", both(&good));
+    assert!(
+        good.status.success(),
+        "good commit failed:\n{}",
+        both(&good)
+    );
     assert!(both(&good).contains("Passed"), "{}", both(&good));
 
     // A bad file: the commit is refused and the finding is named.
@@ -167,10 +173,20 @@ fn check_hook(s: &Setup) {
     let text = both(&bad);
     assert!(!bad.status.success(), "bad commit passed:\n{text}");
     assert!(text.contains("Failed"), "{text}");
-    assert!(text.contains("SYN001") && text.contains("apps/bad.yaml"), "{text}");
-    assert!(!text.contains("legacy.yaml"), "only staged files are reported:\n{text}");
+    assert!(
+        text.contains("SYN001") && text.contains("apps/bad.yaml"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("legacy.yaml"),
+        "only staged files are reported:\n{text}"
+    );
     let log = s.run(&["git", "log", "--format=%s"]);
-    assert_eq!(stdout(&log).lines().next(), Some("good"), "nothing committed");
+    assert_eq!(
+        stdout(&log).lines().next(),
+        Some("good"),
+        "nothing committed"
+    );
 
     // A cross-file finding: an Application that names a project defined nowhere is
     // reported; once the project exists (in another, unstaged file) it is not.

@@ -40,7 +40,10 @@ fn human_and_concise_reports_show_progress_on_a_terminal() {
         assert!(screen.contains("checking"), "{format}: {screen}");
         // The line is cleared before the report.
         assert!(screen.contains("\u{1b}[2K"), "{format}: {screen}");
-        assert!(screen.contains("7 errors, 2 warnings"), "{format}: {screen}");
+        assert!(
+            screen.contains("7 errors, 2 warnings"),
+            "{format}: {screen}"
+        );
     }
 }
 

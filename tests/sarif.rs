@@ -26,7 +26,8 @@ fn sarif_of(dir: &Path, args: &[&str]) -> Value {
         out.status.code(),
         stderr(&out)
     );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
 }
 
 fn run(v: &Value) -> &Value {
@@ -55,7 +56,12 @@ fn region_text(file: &Path, region: &Value) -> String {
     let text = std::fs::read_to_string(file).expect("read");
     let n = |k: &str| region[k].as_u64().expect(k) as usize;
     let lines: Vec<&str> = text.split('\n').collect();
-    let (sl, sc, el, ec) = (n("startLine"), n("startColumn"), n("endLine"), n("endColumn"));
+    let (sl, sc, el, ec) = (
+        n("startLine"),
+        n("startColumn"),
+        n("endLine"),
+        n("endColumn"),
+    );
     if sl == el {
         return lines[sl - 1].chars().skip(sc - 1).take(ec - sc).collect();
     }
@@ -75,7 +81,11 @@ fn region_text(file: &Path, region: &Value) -> String {
 /// related locations with ids and messages.
 fn assert_well_formed(v: &Value) {
     assert_eq!(v["version"], "2.1.0");
-    assert!(v["$schema"].as_str().is_some_and(|s| s.contains("sarif-2.1.0")));
+    assert!(
+        v["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0"))
+    );
     let runs = v["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
@@ -91,24 +101,39 @@ fn assert_well_formed(v: &Value) {
         let fp = r["partialFingerprints"]["kubectlGitops/v1"]
             .as_str()
             .expect("fingerprint");
-        assert!(fp.len() == 16 && fp.chars().all(|c| c.is_ascii_hexdigit()), "{fp}");
+        assert!(
+            fp.len() == 16 && fp.chars().all(|c| c.is_ascii_hexdigit()),
+            "{fp}"
+        );
         let locations = r["locations"].as_array().expect("locations");
         assert_eq!(locations.len(), 1, "one primary location");
         let mut all: Vec<&Value> = locations.iter().collect();
         let mut ids = BTreeSet::new();
         for rel in r["relatedLocations"].as_array().into_iter().flatten() {
             assert!(ids.insert(rel["id"].as_u64().expect("related id")));
-            assert!(!rel["message"]["text"].as_str().expect("related message").is_empty());
+            assert!(
+                !rel["message"]["text"]
+                    .as_str()
+                    .expect("related message")
+                    .is_empty()
+            );
             all.push(rel);
         }
         for loc in all {
             let phys = &loc["physicalLocation"];
             let art = &phys["artifactLocation"];
             let uri = art["uri"].as_str().expect("uri");
-            assert!(!uri.starts_with('/') && !uri.contains('\\') && !uri.contains("://"), "{uri}");
+            assert!(
+                !uri.starts_with('/') && !uri.contains('\\') && !uri.contains("://"),
+                "{uri}"
+            );
             assert_eq!(art["uriBaseId"], "%SRCROOT%");
             let reg = &phys["region"];
-            let n = |k: &str| reg[k].as_u64().unwrap_or_else(|| panic!("region.{k}: {reg}"));
+            let n = |k: &str| {
+                reg[k]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("region.{k}: {reg}"))
+            };
             assert!(n("startLine") >= 1 && n("startColumn") >= 1, "{reg}");
             assert!(
                 (n("endLine"), n("endColumn")) >= (n("startLine"), n("startColumn")),
@@ -179,22 +204,41 @@ fn driver_lists_every_rule_with_its_documentation() {
     assert_eq!(driver["name"], "kubectl-gitops");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(driver["semanticVersion"], env!("CARGO_PKG_VERSION"));
-    assert!(driver["informationUri"].as_str().is_some_and(|u| u.starts_with("https://")));
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://"))
+    );
     let cat = Catalogue::builtin().expect("catalogue");
     let rules = driver["rules"].as_array().expect("rules");
-    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().expect("id")).collect();
+    let ids: Vec<&str> = rules
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
     let want: Vec<&str> = cat.rules().iter().map(|r| r.code.as_str()).collect();
     assert_eq!(ids, want, "every rule, in catalogue order");
     for (r, meta) in rules.iter().zip(cat.rules()) {
         assert_eq!(r["name"], meta.name.as_str());
         assert_eq!(r["shortDescription"]["text"], meta.summary.as_str());
-        let full = r["fullDescription"]["text"].as_str().expect("fullDescription");
-        assert!(full.len() > 20 && !full.starts_with('#'), "{}: {full}", meta.code);
-        assert_eq!(r["help"]["text"], meta.help.as_str());
-        assert!(r["help"]["markdown"]
+        let full = r["fullDescription"]["text"]
             .as_str()
-            .is_some_and(|m| m.contains("## Why is this bad?")));
-        assert!(r["helpUri"].as_str().is_some_and(|u| u.starts_with("https://")));
+            .expect("fullDescription");
+        assert!(
+            full.len() > 20 && !full.starts_with('#'),
+            "{}: {full}",
+            meta.code
+        );
+        assert_eq!(r["help"]["text"], meta.help.as_str());
+        assert!(
+            r["help"]["markdown"]
+                .as_str()
+                .is_some_and(|m| m.contains("## Why is this bad?"))
+        );
+        assert!(
+            r["helpUri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://"))
+        );
         let level = r["defaultConfiguration"]["level"].as_str().expect("level");
         assert_eq!(
             level,
@@ -204,9 +248,11 @@ fn driver_lists_every_rule_with_its_documentation() {
                 _ => "note",
             }
         );
-        assert!(r["properties"]["tags"]
-            .as_array()
-            .is_some_and(|t| t.iter().any(|t| t == meta.category.as_str())));
+        assert!(
+            r["properties"]["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == meta.category.as_str()))
+        );
     }
 }
 
@@ -225,9 +271,15 @@ fn related_locations_carry_regions_and_messages() {
         &lint_in(&cwd, &["testdata/repos/app-of-apps", "--format", "json"]).stdout,
     )
     .expect("json");
-    for (r, d) in results(&sarif).iter().zip(json["diagnostics"].as_array().expect("diags")) {
+    for (r, d) in results(&sarif)
+        .iter()
+        .zip(json["diagnostics"].as_array().expect("diags"))
+    {
         let related = d["related"].as_array().expect("related");
-        let sarif_related = r["relatedLocations"].as_array().cloned().unwrap_or_default();
+        let sarif_related = r["relatedLocations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(sarif_related.len(), related.len());
         for (s, j) in sarif_related.iter().zip(related) {
             let phys = &s["physicalLocation"];
@@ -257,12 +309,18 @@ fn output_is_deterministic() {
     let b = lint_in(&cwd, &[DEMO, "--format", "sarif", "-j", "2"]);
     assert_eq!(a.stdout, b.stdout);
     let text = stdout(&a);
-    assert!(!text.contains(&cwd.to_string_lossy().into_owned()), "no absolute paths");
+    assert!(
+        !text.contains(&cwd.to_string_lossy().into_owned()),
+        "no absolute paths"
+    );
 }
 
 #[test]
 fn fingerprints_survive_line_moves_and_follow_the_node() {
-    let dir = fixture(&[("apps/a.yaml", &configmap("a", "1.5")), ("b.yaml", &configmap("b", "x"))]);
+    let dir = fixture(&[
+        ("apps/a.yaml", &configmap("a", "1.5")),
+        ("b.yaml", &configmap("b", "x")),
+    ]);
     let fps = |v: &Value| -> Vec<(String, u64, String)> {
         results(v)
             .iter()
@@ -302,7 +360,10 @@ fn uris_are_relative_to_the_git_work_tree() {
         return;
     }
     let repo = git_repo();
-    write_files(repo.path(), &[("deploy/apps/a b.yaml", &configmap("a", "1.5"))]);
+    write_files(
+        repo.path(),
+        &[("deploy/apps/a b.yaml", &configmap("a", "1.5"))],
+    );
     let sarif = sarif_of(repo.path(), &["deploy"]);
     let uri = &results(&sarif)[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
     assert_eq!(uri, "deploy/apps/a%20b.yaml");
@@ -353,7 +414,11 @@ fn multitool_problems(tool: &Path, files: &[PathBuf]) -> Vec<String> {
     let inv = &run["invocations"][0];
     assert_eq!(inv["executionSuccessful"], true, "{console}");
     let mut problems = Vec::new();
-    for n in inv["toolExecutionNotifications"].as_array().into_iter().flatten() {
+    for n in inv["toolExecutionNotifications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         problems.push(format!("tool notification: {n}"));
     }
     for r in run["results"].as_array().into_iter().flatten() {
@@ -407,8 +472,15 @@ fn multitool_accepts_the_reports_with_githubs_rules() {
     }
     for (i, input) in inputs.iter().enumerate() {
         let path = dir.path().join(format!("{i:03}.sarif"));
-        let out = lint_in(&cwd, &[input, "--format", "sarif", "-o", &path.to_string_lossy()]);
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{input}: {}", stderr(&out));
+        let out = lint_in(
+            &cwd,
+            &[input, "--format", "sarif", "-o", &path.to_string_lossy()],
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{input}: {}",
+            stderr(&out)
+        );
         let v: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("report")).expect("json");
         assert_well_formed(&v);
@@ -446,6 +518,12 @@ fn multitool_check_catches_a_broken_report() {
     let path = dir.path().join("broken.sarif");
     std::fs::write(&path, serde_json::to_string(&v).expect("json")).expect("write");
     let problems = multitool_problems(&tool, &[path]);
-    assert!(problems.iter().any(|p| p.contains("SARIF1004")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("SARIF2017")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("SARIF1004")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("SARIF2017")),
+        "{problems:?}"
+    );
 }

@@ -56,7 +56,11 @@ fn files_relative_to_the_current_directory_with_another_lint_root() {
         ("deploy/b.yaml", &configmap("b", "x")),
     ]);
     let (f, _) = json_findings(dir.path(), &["deploy", "--files", "deploy/b.yaml"]);
-    assert_eq!(files_of(&f), ["b.yaml"], "report paths stay relative to PATH");
+    assert_eq!(
+        files_of(&f),
+        ["b.yaml"],
+        "report paths stay relative to PATH"
+    );
 }
 
 /// The findings of the full report that `--files file` must keep: primary or related
@@ -157,15 +161,25 @@ fn findings_in_an_applicationset_file_follow_that_file() {
     let rules_dir = rules.path().to_string_lossy().into_owned();
     let (all, _) = json_findings(dir.path(), &[".", "--rules", &rules_dir]);
     assert!(
-        all.iter().any(|f| f.0 == "appsets/guestbook.yaml" && f.2 == "ACME002"),
+        all.iter()
+            .any(|f| f.0 == "appsets/guestbook.yaml" && f.2 == "ACME002"),
         "{all:?}"
     );
     let (changed, code) = json_findings(
         dir.path(),
-        &[".", "--rules", &rules_dir, "--files", "appsets/guestbook.yaml"],
+        &[
+            ".",
+            "--rules",
+            &rules_dir,
+            "--files",
+            "appsets/guestbook.yaml",
+        ],
     );
     assert!(!changed.is_empty());
-    assert!(changed.iter().all(|f| f.0 == "appsets/guestbook.yaml"), "{changed:?}");
+    assert!(
+        changed.iter().all(|f| f.0 == "appsets/guestbook.yaml"),
+        "{changed:?}"
+    );
     assert_eq!(code, 1);
     let (other, _) = json_findings(
         dir.path(),
@@ -177,9 +191,16 @@ fn findings_in_an_applicationset_file_follow_that_file() {
 #[test]
 fn files_and_changed_since_exclude_each_other() {
     let dir = fixture(&[("a.yaml", &configmap("a", "1"))]);
-    let out = lint_in(dir.path(), &[".", "--files", "a.yaml", "--changed-since", "HEAD"]);
+    let out = lint_in(
+        dir.path(),
+        &[".", "--files", "a.yaml", "--changed-since", "HEAD"],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -207,7 +228,10 @@ fn changed_since_reports_exactly_the_new_findings() {
     );
     commit_all(dir, "change");
     let (all, _) = json_findings(dir, &["."]);
-    assert_eq!(files_of(&all), ["deploy/keep.yaml", "edited.yaml", "new.yaml", "old.yaml"]);
+    assert_eq!(
+        files_of(&all),
+        ["deploy/keep.yaml", "edited.yaml", "new.yaml", "old.yaml"]
+    );
     let (f, code) = json_findings(dir, &[".", "--changed-since", "HEAD~1"]);
     assert_eq!(files_of(&f), ["edited.yaml", "new.yaml"]);
     assert_eq!(code, 1);
@@ -221,7 +245,10 @@ fn changed_since_reports_exactly_the_new_findings() {
     write_files(
         dir,
         &[
-            ("old.yaml", &format!("# edited\n{}", configmap("old", "1.5"))),
+            (
+                "old.yaml",
+                &format!("# edited\n{}", configmap("old", "1.5")),
+            ),
             ("untracked.yaml", &configmap("u", "u")),
         ],
     );
@@ -250,11 +277,21 @@ fn changed_since_uses_the_merge_base() {
     commit_all(dir, "feature work");
     // main moves on and touches the old file; the feature branch does not have that.
     git(dir, &["checkout", "-q", "main"]);
-    write_files(dir, &[("legacy.yaml", &format!("# moved\n{}", configmap("legacy", "1.5")))]);
+    write_files(
+        dir,
+        &[(
+            "legacy.yaml",
+            &format!("# moved\n{}", configmap("legacy", "1.5")),
+        )],
+    );
     commit_all(dir, "main work");
     git(dir, &["checkout", "-q", "feature"]);
     let (f, _) = json_findings(dir, &[".", "--changed-since", "main"]);
-    assert_eq!(files_of(&f), ["feature.yaml"], "only what the branch changed");
+    assert_eq!(
+        files_of(&f),
+        ["feature.yaml"],
+        "only what the branch changed"
+    );
 }
 
 #[test]

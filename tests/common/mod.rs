@@ -137,8 +137,8 @@ pub fn commit_all(dir: &Path, message: &str) {
 
 /// `(file, line, code)` of each diagnostic of a JSON report.
 pub fn findings(json: &str) -> Vec<(String, u64, String)> {
-    let v: serde_json::Value = serde_json::from_str(json)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{json}"));
+    let v: serde_json::Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("not JSON ({e}):\n{json}"));
     v["diagnostics"]
         .as_array()
         .expect("diagnostics")
