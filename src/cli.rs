@@ -114,8 +114,8 @@ pub struct LintArgs {
     /// No summary line (and no progress line)
     #[arg(short, long)]
     pub quiet: bool,
-    /// Index the whole repository but report only the findings located in these files
-    /// (pre-commit passes the staged files here; give PATH before --files)
+    /// Index the whole repository but report only the findings located in these files or
+    /// directories (pre-commit passes the staged files here; give PATH before --files)
     #[arg(
         long,
         value_name = "FILE",

@@ -143,18 +143,28 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
 #[derive(Debug, Clone, Default)]
 pub struct FileScope {
     files: BTreeSet<PathBuf>,
+    /// Given directories: every file under them is in scope.
+    dirs: Vec<PathBuf>,
 }
 
 impl FileScope {
-    /// The scope of these paths, relative to `cwd` unless absolute.
+    /// The scope of these paths, relative to `cwd` unless absolute. A directory stands
+    /// for every file under it.
     pub fn new(paths: &[PathBuf], cwd: &Path) -> FileScope {
-        FileScope {
-            files: paths.iter().map(|p| absolute(p, cwd)).collect(),
+        let mut scope = FileScope::default();
+        for p in paths {
+            let abs = absolute(p, cwd);
+            if abs.is_dir() {
+                scope.dirs.push(abs);
+            } else {
+                scope.files.insert(abs);
+            }
         }
+        scope
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.files.is_empty() && self.dirs.is_empty()
     }
 
     /// Keeps the diagnostics in scope (and the parallel `extra` items, such as their
@@ -181,6 +191,9 @@ impl FileScope {
     fn holds(&self, repo: &Repo, id: FileId) -> bool {
         let file = repo.db.get(id);
         let path = std::fs::canonicalize(&file.abs_path).unwrap_or_else(|_| file.abs_path.clone());
+        if self.dirs.iter().any(|d| path.starts_with(d)) {
+            return true;
+        }
         if repo.is_virtual(id) {
             self.files.iter().any(|f| f.starts_with(&path))
         } else {

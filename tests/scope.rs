@@ -44,6 +44,9 @@ fn files_limits_the_report_and_the_exit_code() {
     let (none, code) = json_findings(dir.path(), &[".", "--files", "c.yaml"]);
     assert!(none.is_empty());
     assert_eq!(code, 0, "nothing reported, nothing fails");
+    // A directory stands for the files under it.
+    let (dir_scope, _) = json_findings(dir.path(), &[".", "--files", "apps"]);
+    assert_eq!(files_of(&dir_scope), ["apps/b.yaml"]);
     // A file that does not exist (deleted) matches nothing.
     let (gone, code) = json_findings(dir.path(), &[".", "--files", "gone.yaml"]);
     assert!(gone.is_empty() && code == 0);
