@@ -32,18 +32,24 @@ fn hook_repository() -> Option<(String, String)> {
         .args(["-C", MANIFEST_DIR, "rev-parse", "HEAD"])
         .output()
         .ok()
-        .filter(|o| o.status.success())?;
-    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
-    let listed = Command::new("git")
-        .args(["-C", MANIFEST_DIR, "cat-file", "-e"])
-        .arg(format!("{head}:.pre-commit-hooks.yaml"))
-        .status()
-        .is_ok_and(|s| s.success());
-    if !listed {
-        eprintln!("skipping: .pre-commit-hooks.yaml is not committed at HEAD; commit it first");
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let listed = head.as_ref().is_some_and(|head| {
+        Command::new("git")
+            .args(["-C", MANIFEST_DIR, "cat-file", "-e"])
+            .arg(format!("{head}:.pre-commit-hooks.yaml"))
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    // Not a tool, but the same rule: CI must not pass by skipping.
+    if !tool_available(
+        "a git checkout with .pre-commit-hooks.yaml committed at HEAD",
+        listed,
+        "commit .pre-commit-hooks.yaml first",
+    ) {
         return None;
     }
-    Some((MANIFEST_DIR.to_owned(), head))
+    Some((MANIFEST_DIR.to_owned(), head?))
 }
 
 struct Setup {
