@@ -3,13 +3,16 @@
 //! Everything here returns an exit code or an error for `main` to print; nothing
 //! calls `process::exit` except `main`.
 
+use crate::baseline::{self, BaselineFile};
 use crate::config::{self, Config, RenderMode};
 use crate::diagnostic::Severity;
 use crate::engine::{self, catalogue::Catalogue, select::Selection};
 use crate::model::identity::RepoIdentity;
 use crate::model::{Model, Repo};
+use crate::progress::Progress;
 use crate::render::{self, Renderer};
 use crate::report::{self, Summary};
+use crate::scope::{self, FileScope};
 use crate::walk;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -110,9 +113,28 @@ pub struct LintArgs {
     /// Colour: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether output is a terminal
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// No summary line
+    /// No summary line (and no progress line)
     #[arg(short, long)]
     pub quiet: bool,
+    /// Index the whole repository but report only the findings located in these files or
+    /// directories (pre-commit passes the staged files here; give PATH before --files)
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 1..,
+        conflicts_with = "changed_since"
+    )]
+    pub files: Vec<PathBuf>,
+    /// Like --files, with the files changed since the merge base of REV and HEAD
+    /// (committed, staged, unstaged and untracked)
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// Do not report the findings recorded in FILE (written by --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 impl LintArgs {
@@ -126,6 +148,10 @@ impl LintArgs {
             repo: RepoOptions::default(),
             color: ColorChoice::Never,
             quiet: false,
+            files: Vec::new(),
+            changed_since: None,
+            baseline: None,
+            write_baseline: None,
         }
     }
 }
@@ -496,7 +522,16 @@ pub struct LintResult {
     /// This repository's checkout root and URLs, as the lint used them.
     pub identity: RepoIdentity,
     pub catalogue: Catalogue,
+    /// The reported diagnostics: after `--files`/`--changed-since` and `--baseline`.
     pub outcome: engine::Outcome,
+    /// The fingerprint of each reported diagnostic (see [`crate::baseline`]).
+    pub fingerprints: Vec<String>,
+    /// Joins a report path to the git work tree's root (`""` or `deploy/`).
+    pub root_prefix: String,
+    /// Findings left out because they are outside `--files`/`--changed-since`.
+    pub out_of_scope: usize,
+    /// Findings left out because the baseline holds them (also counted as suppressed).
+    pub baselined: usize,
     pub summary: Summary,
 }
 
@@ -510,6 +545,8 @@ impl LintResult {
             summary: self.summary,
             quiet,
             color,
+            root_prefix: &self.root_prefix,
+            fingerprints: &self.fingerprints,
         }
     }
 }
@@ -545,6 +582,30 @@ pub struct RenderStats {
 pub fn lint_with<T: Send>(
     args: &LintArgs,
     renderer: Option<&dyn Renderer>,
+    then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
+) -> Result<(LintResult, T)> {
+    lint_with_progress(args, renderer, &Progress::hidden(), then)
+}
+
+/// Counts renders for the progress line.
+struct CountingRenderer<'a> {
+    inner: &'a dyn Renderer,
+    progress: &'a Progress,
+}
+
+impl Renderer for CountingRenderer<'_> {
+    fn render(&self, req: &render::RenderRequest) -> Result<render::Rendered, render::RenderError> {
+        let r = self.inner.render(req);
+        self.progress.tick("rendering sources");
+        r
+    }
+}
+
+/// [`lint_with`], reporting its stages to `progress`.
+fn lint_with_progress<T: Send>(
+    args: &LintArgs,
+    renderer: Option<&dyn Renderer>,
+    progress: &Progress,
     then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
 ) -> Result<(LintResult, T)> {
     for p in &args.paths {
@@ -597,9 +658,32 @@ pub fn lint_with<T: Send>(
         (None, Some(t)) => t,
         (None, None) => bail!("no renderer"),
     };
+    let counting = CountingRenderer {
+        inner: renderer,
+        progress,
+    };
+    let renderer: &dyn Renderer = if progress.is_enabled() {
+        &counting
+    } else {
+        renderer
+    };
+    // Before the walk: a bad revision is a usage error, not a finding.
+    let scope = match &args.changed_since {
+        Some(rev) => Some(FileScope::new(&scope::changed_since(&root, rev)?, &cwd)),
+        None if !args.files.is_empty() => Some(FileScope::new(&args.files, &cwd)),
+        None => None,
+    };
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(BaselineFile::read)
+        .transpose()?;
     let (repo, outcome, extra, mut render_stats) = pool.install(|| {
+        progress.stage("reading files");
         let items = walk::walk(&root, &args.paths, &exclude, threads);
+        progress.stage(format!("parsing {} files", items.len()));
         let (mut repo, stage) = Repo::load(root.clone(), &items);
+        progress.stage("rendering sources");
         let renders = crate::model::rendered::render_all(&mut repo, &config, &identity, renderer);
         let render_stats = RenderStats {
             sources: renders.by_source.len(),
@@ -607,7 +691,9 @@ pub fn lint_with<T: Send>(
             cache: None,
         };
         let repo = repo;
+        progress.stage("building the Application model");
         let model = Model::build_with(&repo, &config, identity.clone(), &renders);
+        progress.stage(format!("checking {} objects", repo.objects.len()));
         let outcome = engine::run(
             &repo,
             &model,
@@ -622,10 +708,32 @@ pub fn lint_with<T: Send>(
         (repo, outcome, extra, render_stats)
     });
     render_stats.cache = tools.as_ref().map(|t| t.stats());
+    let mut outcome = outcome;
+    let root_prefix = scope::root_prefix(&root);
+    // Taken over every finding: the occurrence index must not depend on the filters.
+    let mut fingerprints = baseline::fingerprints(&outcome.diagnostics, &repo.db, &root_prefix);
+    let out_of_scope = scope.as_ref().map_or(0, |s| {
+        s.retain(&repo, &mut outcome.diagnostics, &mut fingerprints)
+    });
+    if let Some(path) = &args.write_baseline {
+        BaselineFile::from_findings(&outcome.diagnostics, &fingerprints, &repo.db, &root_prefix)
+            .write(path)?;
+    }
+    let mut baselined = 0;
+    if let Some(b) = &baseline {
+        let known = b.known(&fingerprints);
+        let mut k = known.iter();
+        outcome
+            .diagnostics
+            .retain(|_| !k.next().copied().unwrap_or(false));
+        let mut k = known.iter();
+        fingerprints.retain(|_| !k.next().copied().unwrap_or(false));
+        baselined = known.iter().filter(|&&x| x).count();
+    }
     let mut summary = Summary {
         files: repo.files,
         documents: repo.documents,
-        suppressed: outcome.suppressed,
+        suppressed: outcome.suppressed + baselined,
         ..Summary::default()
     };
     summary.count(&outcome.diagnostics);
@@ -637,6 +745,10 @@ pub fn lint_with<T: Send>(
             identity,
             catalogue,
             outcome,
+            fingerprints,
+            root_prefix,
+            out_of_scope,
+            baselined,
             summary,
         },
         extra,
@@ -737,7 +849,13 @@ fn appset_generate(args: &AppsetGenerateArgs) -> Result<i32> {
 }
 
 fn lint(args: &LintArgs) -> Result<i32> {
-    let result = lint_paths(args)?;
+    let show_progress = !args.quiet
+        && matches!(args.format, Format::Human | Format::Concise)
+        && crate::progress::stderr_is_interactive();
+    let progress = Progress::start(show_progress);
+    let lint = lint_with_progress(args, None, &progress, |_, _, _| ());
+    progress.finish();
+    let (result, ()) = lint?;
     let color = use_color(args.color, args.output.is_some());
     let input = result.report_input(args.quiet, color);
     let text = match args.format {
@@ -758,8 +876,9 @@ fn lint(args: &LintArgs) -> Result<i32> {
         FailOn::Info => Some(Severity::Info),
         FailOn::None => None,
     };
-    let failed =
-        threshold.is_some_and(|t| result.outcome.diagnostics.iter().any(|d| d.severity >= t));
+    // A run that records a baseline accepts what it records.
+    let failed = args.write_baseline.is_none()
+        && threshold.is_some_and(|t| result.outcome.diagnostics.iter().any(|d| d.severity >= t));
     // The process exits right after this: freeing every span tree one allocation at a
     // time would cost about a tenth of a large lint for nothing.
     std::mem::forget(result);
