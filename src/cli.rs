@@ -43,6 +43,9 @@ pub enum Command {
     /// Print the sync plan of one Application: phase, wave, kind order and name, hooks and
     /// delete policies, in the order Argo CD applies them
     Waves(WavesArgs),
+    /// Show what one Application's ignoreDifferences rules (its own and argocd-cm's)
+    /// remove from each of its resources
+    Ignores(IgnoresArgs),
     /// Work with ApplicationSets offline
     Appset(AppsetArgs),
     /// List the rule catalogue
@@ -267,6 +270,41 @@ impl WavesArgs {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IgnoresFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct IgnoresArgs {
+    /// Repository directory (or file)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The Application: NAME, or NAMESPACE/NAME when several namespaces have one of that
+    /// name
+    #[arg(long, value_name = "NAME")]
+    pub app: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = IgnoresFormat::Text)]
+    pub format: IgnoresFormat,
+    /// Write the preview to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub repo: RepoOptions,
+}
+
+impl IgnoresArgs {
+    /// The lint whose model the preview is read from.
+    fn lint_args(&self) -> LintArgs {
+        LintArgs {
+            repo: self.repo.clone(),
+            ..LintArgs::new(vec![self.path.clone()])
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct AppsetArgs {
     #[command(subcommand)]
@@ -446,6 +484,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Lint(args) => lint(&args),
         Command::Tree(args) => tree(&args),
         Command::Waves(args) => waves(&args),
+        Command::Ignores(args) => ignores(&args),
         Command::Appset(AppsetArgs {
             command: AppsetCommand::Generate(args),
         }) => appset_generate(&args),
@@ -806,6 +845,37 @@ fn waves(args: &WavesArgs) -> Result<i32> {
                     WavesFormat::Mermaid => waves::mermaid(&plan),
                 })
             }
+            Lookup::Unknown(m) | Lookup::Ambiguous(m) => Err(m),
+        }
+    })?;
+    let text = text.map_err(anyhow::Error::msg)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print_stdout(&text)?,
+    }
+    std::mem::forget(result);
+    Ok(0)
+}
+
+/// `ignores`: lints the repository (for its model, rendered sources included) and prints
+/// what one Application's ignoreDifferences rules remove from each of its resources.
+/// Always 0 unless the tool cannot run or `--app` names no single Application (2).
+fn ignores(args: &IgnoresArgs) -> Result<i32> {
+    use report::ignores;
+    use report::waves::{Lookup, find_app};
+    let (result, text) = lint_then(&args.lint_args(), |repo, model, _| {
+        match find_app(model, &args.app) {
+            Lookup::Found(a) => match ignores::build(repo, model, a) {
+                Some(p) => Ok(match args.format {
+                    IgnoresFormat::Text => ignores::text(&p),
+                    IgnoresFormat::Json => ignores::json(&p),
+                }),
+                None => Err(format!(
+                    "cannot evaluate the ignoreDifferences rules of Application '{}'",
+                    args.app
+                )),
+            },
             Lookup::Unknown(m) | Lookup::Ambiguous(m) => Err(m),
         }
     })?;

@@ -5,6 +5,7 @@ pub mod appset;
 pub mod concise;
 pub mod github;
 pub mod human;
+pub mod ignores;
 pub mod json;
 pub mod sarif;
 pub mod tree;
