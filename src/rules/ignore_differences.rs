@@ -926,14 +926,19 @@ pub fn analyze(cx: &Ctx<'_>) -> Vec<Diagnostic> {
         .map(|app| {
             let mut out = Vec::new();
             let set = app_rules(cx.repo, app.object);
-            let res = resources(cx, app);
-            let has_scaler = res.iter().any(|r| {
-                (r.id.group == "autoscaling" && r.id.kind == "HorizontalPodAutoscaler")
-                    || (r.id.group == "keda.sh" && r.id.kind == "ScaledObject")
-            });
+            let has_scaler = app
+                .resources
+                .iter()
+                .filter_map(|&i| cx.repo.objects.get(i))
+                .any(|o| {
+                    (o.group() == "autoscaling" && o.kind == "HorizontalPodAutoscaler")
+                        || (o.group() == "keda.sh" && o.kind == "ScaledObject")
+                });
+            // Most Applications have neither rules nor autoscalers: nothing to copy.
             if set.rules.is_empty() && !has_scaler && system.set.rules.is_empty() {
                 return out;
             }
+            let res = resources(cx, app);
             let owner = format!("Application '{}'", app.name);
             let usable = written_checks(&set, Scope::App, &owner, &mut out);
             let known = app.gaps.is_empty();
@@ -959,19 +964,6 @@ pub fn analyze(cx: &Ctx<'_>) -> Vec<Diagnostic> {
                     &limits,
                     out,
                 );
-                if known {
-                    // System-level entries: only where they select this Application's
-                    // resources; a pointer is reported once per Application.
-                    evaluate(
-                        &system.set,
-                        &sys_usable,
-                        &res,
-                        "argocd-cm",
-                        false,
-                        &limits,
-                        out,
-                    );
-                }
                 replicas_checks(cx, &res, normalizer.as_ref(), &lookup, &owner, out);
             };
             if needs_jq {
@@ -988,6 +980,46 @@ pub fn analyze(cx: &Ctx<'_>) -> Vec<Diagnostic> {
         })
         .collect();
     out.extend(per_app.into_iter().flatten());
+    // System-level entries, once, against the resources of every Application whose
+    // resources are all known (each resource once, with its Application's namespace).
+    if !system.set.rules.is_empty() {
+        let mut seen = vec![false; cx.repo.objects.len()];
+        let mut all: Vec<Res<'_>> = Vec::new();
+        for app in cx.model.apps.iter().filter(|a| a.gaps.is_empty()) {
+            for (r, &i) in resources(cx, app).into_iter().zip(&app.resources) {
+                if let Some(s) = seen.get_mut(i)
+                    && !*s
+                {
+                    *s = true;
+                    all.push(r);
+                }
+            }
+        }
+        let needs_jq = system
+            .set
+            .rules
+            .iter()
+            .any(|r| !r.jq_path_expressions.is_empty());
+        let work = |out: &mut Vec<Diagnostic>| {
+            evaluate(
+                &system.set,
+                &sys_usable,
+                &all,
+                "argocd-cm",
+                false,
+                &limits,
+                out,
+            );
+        };
+        if needs_jq {
+            let mut local = Vec::new();
+            if jq::with_jq_worker(|| work(&mut local)).is_ok() {
+                out.append(&mut local);
+            }
+        } else {
+            work(&mut out);
+        }
+    }
     out
 }
 
