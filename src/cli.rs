@@ -896,10 +896,9 @@ fn ignores(args: &IgnoresArgs) -> Result<i32> {
 fn appset_generate(args: &AppsetGenerateArgs) -> Result<i32> {
     use report::appset;
     let (result, out) = lint_then(&args.lint_args(), |repo, model, _| {
-        // The Go template engine is wired in by `crate::argo::gotemplate`; until then
-        // goTemplate sets are reported as not expanded.
-        let sets =
-            crate::argo::appset::inputs::expand_repo(repo, model, &crate::argo::appset::NoGoEngine);
+        // One engine for the run: its cache of parsed templates is shared by the sets.
+        let go = crate::argo::appset::GoEngine::new();
+        let sets = crate::argo::appset::inputs::expand_repo(repo, model, &go);
         let selected = appset::select(&sets, args.appset.as_deref())?;
         let apps = appset::applications(&selected);
         let text = match args.output {

@@ -28,6 +28,7 @@ mod funcs;
 mod gofmt;
 mod lex;
 mod parse;
+mod refs;
 mod sprig;
 mod value;
 
@@ -37,6 +38,7 @@ mod tests;
 use std::ops::Range;
 
 pub use funcs::{function_names, is_function};
+pub use refs::FieldRef;
 
 /// Decisions and known differences from Go's `text/template` + sprig, for readers of
 /// diagnostics built on this module.
@@ -252,6 +254,13 @@ impl Template {
             .filter(|k| !k.is_empty())
             .map(String::as_str)
             .collect()
+    }
+
+    /// The field chains on the data the template reads (`.path.basename`, `$.x`,
+    /// `index .metadata.labels "env"`, …), sorted by position; see [`FieldRef`] and the
+    /// rules in `refs.rs` for what counts when dot changes (`range`, `with`).
+    pub fn field_refs(&self) -> Vec<FieldRef> {
+        refs::field_refs(&self.set)
     }
 
     /// Executes on `data` (the parameter map, `.` in the template).
