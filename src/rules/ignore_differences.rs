@@ -25,12 +25,13 @@ use serde_json::Value;
 /// How many resource names a message lists before "and N more".
 const NAMES_SHOWN: usize = 3;
 
-/// One resource of an Application as the normaliser sees it: its JSON with the namespace
-/// Argo CD gives it (the destination namespace for a namespaced kind without one).
+/// One resource of an Application as the normaliser sees it: its identity with the
+/// namespace Argo CD gives it (the destination namespace for a namespaced kind without
+/// one). Its JSON is built only for the resources some rule selects.
 struct Res<'a> {
     object: &'a Object,
-    json: Value,
     id: ObjectId,
+    json: std::sync::OnceLock<Value>,
 }
 
 impl Res<'_> {
@@ -41,6 +42,20 @@ impl Res<'_> {
             format!("{} '{}/{}'", self.id.kind, self.id.namespace, self.id.name)
         }
     }
+
+    /// The object's JSON with the namespace Argo CD gives it.
+    fn json(&self) -> &Value {
+        self.json.get_or_init(|| {
+            let mut json = self.object.json().clone();
+            if self.object.namespace.is_none()
+                && !self.id.namespace.is_empty()
+                && let Some(meta) = json.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                meta.insert("namespace".into(), Value::String(self.id.namespace.clone()));
+            }
+            json
+        })
+    }
 }
 
 fn resources<'a>(cx: &Ctx<'a>, app: &AppNode<'a>) -> Vec<Res<'a>> {
@@ -49,20 +64,21 @@ fn resources<'a>(cx: &Ctx<'a>, app: &AppNode<'a>) -> Vec<Res<'a>> {
         .iter()
         .filter_map(|&i| cx.repo.objects.get(i))
         .map(|o| {
-            let mut json = o.json().clone();
             let namespaced = cx.model.namespaced(o.group(), &o.kind) != Some(false);
-            if namespaced
-                && o.namespace.is_none()
-                && !dest.is_empty()
-                && let Some(meta) = json.get_mut("metadata").and_then(Value::as_object_mut)
-            {
-                meta.insert("namespace".into(), Value::String(dest.to_owned()));
-            }
-            let id = ObjectId::of(&json);
+            let namespace = match (&o.namespace, namespaced) {
+                (Some(ns), _) => ns.clone(),
+                (None, true) => dest.to_owned(),
+                (None, false) => String::new(),
+            };
             Res {
                 object: o,
-                json,
-                id,
+                id: ObjectId {
+                    group: o.group().to_owned(),
+                    kind: o.kind.clone(),
+                    name: o.name.clone().unwrap_or_default(),
+                    namespace,
+                },
+                json: std::sync::OnceLock::new(),
             }
         })
         .collect()
@@ -519,7 +535,7 @@ fn eval_pointer<'r, 'a>(p: &str, selected: &[&'r Res<'a>]) -> EntryResult<'r, 'a
     };
     let tokens = pointer::argo_cd_tokens(p).unwrap_or_default();
     for res in selected {
-        let mut copy = res.json.clone();
+        let mut copy = res.json().clone();
         if matches!(
             pointer::remove_pointer(&mut copy, p),
             PointerOutcome::Removed(_)
@@ -527,7 +543,7 @@ fn eval_pointer<'r, 'a>(p: &str, selected: &[&'r Res<'a>]) -> EntryResult<'r, 'a
             r.removed_from.push(res);
         } else if r.evidence.is_none() {
             r.evidence =
-                pointer_evidence(&res.json, &tokens).map(|e| format!("{e} in {}", res.describe()));
+                pointer_evidence(res.json(), &tokens).map(|e| format!("{e} in {}", res.describe()));
         }
     }
     r
@@ -541,7 +557,7 @@ fn eval_jq<'r, 'a>(e: &JqExpr, selected: &[&'r Res<'a>], limits: &JqLimits) -> E
     };
     let mut undecided = false;
     for res in selected {
-        let mut copy = res.json.clone();
+        let mut copy = res.json().clone();
         match e.apply(&mut copy, limits) {
             JqOutcome::Applied { removed, changed }
                 if !removed.is_empty() || !changed.is_empty() =>
@@ -551,7 +567,7 @@ fn eval_jq<'r, 'a>(e: &JqExpr, selected: &[&'r Res<'a>], limits: &JqLimits) -> E
             JqOutcome::Unsupported(_) | JqOutcome::TimedOut => undecided = true,
             _ => {
                 if r.evidence.is_none() && !live_only_expression(e.source()) {
-                    r.evidence = jq_evidence(e.source(), &res.json, limits)
+                    r.evidence = jq_evidence(e.source(), res.json(), limits)
                         .map(|x| format!("{x} in {}", res.describe()));
                 }
             }
@@ -870,7 +886,7 @@ fn replicas_checks(
             let Some(normalizer) = normalizer else {
                 continue;
             };
-            if replicas_ignored(normalizer, lookup, &w.json).is_some() {
+            if replicas_ignored(normalizer, lookup, w.json()).is_some() {
                 continue;
             }
             let scaler_what = if hpa {
