@@ -820,13 +820,19 @@ fn tree(args: &TreeArgs) -> Result<i32> {
             TreeFormat::Mermaid => report::tree::mermaid(&tree),
         }
     })?;
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
+    write_output(args.output.as_deref(), &text)?;
     std::mem::forget(result);
     Ok(0)
+}
+
+/// Writes a command's output to FILE (`-o`) or standard output.
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => print_stdout(text),
+    }
 }
 
 /// `waves`: lints the repository (for its model, rendered sources included) and prints the
@@ -849,11 +855,7 @@ fn waves(args: &WavesArgs) -> Result<i32> {
         }
     })?;
     let text = text.map_err(anyhow::Error::msg)?;
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
+    write_output(args.output.as_deref(), &text)?;
     std::mem::forget(result);
     Ok(0)
 }
@@ -880,11 +882,7 @@ fn ignores(args: &IgnoresArgs) -> Result<i32> {
         }
     })?;
     let text = text.map_err(anyhow::Error::msg)?;
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
+    write_output(args.output.as_deref(), &text)?;
     std::mem::forget(result);
     Ok(0)
 }
@@ -934,11 +932,7 @@ fn lint(args: &LintArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&input),
         Format::Github => report::github::render(&input),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
+    write_output(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),

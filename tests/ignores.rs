@@ -4,29 +4,11 @@
 //! together, pointer and jq outcomes, Secrets never printed, lookups and exit codes. The
 //! jq engine is the real one (jaq, with gojq's deletion semantics).
 
-use assert_cmd::Command;
+mod common;
+
+use common::{kg, write_files};
 use serde_json::Value;
 use std::path::Path;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kubectl-gitops");
-
-fn kg() -> Command {
-    let mut c = Command::new(BIN);
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "_"] {
-        c.env_remove(var);
-    }
-    c
-}
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let p = root.join(path);
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).expect("test fixture I/O");
-        }
-        std::fs::write(&p, text).expect("test fixture I/O");
-    }
-}
 
 const CONFIG: &str = "repoURLs:\n  - https://github.com/acme/gitops.git\n";
 
@@ -101,7 +83,7 @@ data:
 
 fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
-    write(
+    write_files(
         dir.path(),
         &[
             (".kubectl-gitops.yaml", CONFIG),

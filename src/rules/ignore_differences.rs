@@ -85,18 +85,7 @@ fn resources<'a>(cx: &Ctx<'a>, app: &AppNode<'a>) -> Vec<Res<'a>> {
 }
 
 fn names(rs: &[&Res<'_>]) -> String {
-    let mut out: Vec<String> = rs.iter().take(NAMES_SHOWN).map(|r| r.describe()).collect();
-    if rs.len() > NAMES_SHOWN {
-        out.push(format!("{} more", rs.len() - NAMES_SHOWN));
-    }
-    match out.len() {
-        0 => String::new(),
-        1 => out.remove(0),
-        n => {
-            let last = out.remove(n - 1);
-            format!("{} and {last}", out.join(", "))
-        }
-    }
+    list(&rs.iter().map(|r| r.describe()).collect::<Vec<_>>())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1048,30 +1037,25 @@ fn take(cx: &Ctx<'_>, code: &str, out: &mut Vec<Diagnostic>) {
     );
 }
 
-pub fn check_ign001(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN001", out);
+/// The check of each IGN rule: its code's findings from the one analysis.
+macro_rules! checks {
+    ($($name:ident => $code:literal),* $(,)?) => {
+        $(
+            pub fn $name(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+                take(cx, $code, out);
+            }
+        )*
+    };
 }
-pub fn check_ign002(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN002", out);
-}
-pub fn check_ign003(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN003", out);
-}
-pub fn check_ign004(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN004", out);
-}
-pub fn check_ign005(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN005", out);
-}
-pub fn check_ign006(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN006", out);
-}
-pub fn check_ign007(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN007", out);
-}
-pub fn check_ign008(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN008", out);
-}
-pub fn check_ign009(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    take(cx, "IGN009", out);
+
+checks! {
+    check_ign001 => "IGN001",
+    check_ign002 => "IGN002",
+    check_ign003 => "IGN003",
+    check_ign004 => "IGN004",
+    check_ign005 => "IGN005",
+    check_ign006 => "IGN006",
+    check_ign007 => "IGN007",
+    check_ign008 => "IGN008",
+    check_ign009 => "IGN009",
 }

@@ -1,4 +1,5 @@
-//! Helpers shared by the CI-integration tests (sarif, github, scope, baseline, precommit).
+//! Helpers shared by integration tests (sarif, github, scope, baseline, precommit,
+//! ignores).
 #![allow(dead_code, reason = "each test crate uses a different part")]
 
 use std::path::{Path, PathBuf};
