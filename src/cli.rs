@@ -3,13 +3,16 @@
 //! Everything here returns an exit code or an error for `main` to print; nothing
 //! calls `process::exit` except `main`.
 
+use crate::baseline::{self, BaselineFile};
 use crate::config::{self, Config, RenderMode};
 use crate::diagnostic::Severity;
 use crate::engine::{self, catalogue::Catalogue, select::Selection};
 use crate::model::identity::RepoIdentity;
 use crate::model::{Model, Repo};
+use crate::progress::Progress;
 use crate::render::{self, Renderer};
 use crate::report::{self, Summary};
+use crate::scope::{self, FileScope};
 use crate::walk;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -40,6 +43,9 @@ pub enum Command {
     /// Print the sync plan of one Application: phase, wave, kind order and name, hooks and
     /// delete policies, in the order Argo CD applies them
     Waves(WavesArgs),
+    /// Show what one Application's ignoreDifferences rules (its own and argocd-cm's)
+    /// remove from each of its resources
+    Ignores(IgnoresArgs),
     /// Work with ApplicationSets offline
     Appset(AppsetArgs),
     /// List the rule catalogue
@@ -110,9 +116,28 @@ pub struct LintArgs {
     /// Colour: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether output is a terminal
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// No summary line
+    /// No summary line (and no progress line)
     #[arg(short, long)]
     pub quiet: bool,
+    /// Index the whole repository but report only the findings located in these files or
+    /// directories (pre-commit passes the staged files here; give PATH before --files)
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 1..,
+        conflicts_with = "changed_since"
+    )]
+    pub files: Vec<PathBuf>,
+    /// Like --files, with the files changed since the merge base of REV and HEAD
+    /// (committed, staged, unstaged and untracked)
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// Do not report the findings recorded in FILE (written by --write-baseline)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 impl LintArgs {
@@ -126,6 +151,10 @@ impl LintArgs {
             repo: RepoOptions::default(),
             color: ColorChoice::Never,
             quiet: false,
+            files: Vec::new(),
+            changed_since: None,
+            baseline: None,
+            write_baseline: None,
         }
     }
 }
@@ -233,6 +262,41 @@ pub struct WavesArgs {
 
 impl WavesArgs {
     /// The lint whose model the plan is read from.
+    fn lint_args(&self) -> LintArgs {
+        LintArgs {
+            repo: self.repo.clone(),
+            ..LintArgs::new(vec![self.path.clone()])
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IgnoresFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct IgnoresArgs {
+    /// Repository directory (or file)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The Application: NAME, or NAMESPACE/NAME when several namespaces have one of that
+    /// name
+    #[arg(long, value_name = "NAME")]
+    pub app: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = IgnoresFormat::Text)]
+    pub format: IgnoresFormat,
+    /// Write the preview to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub repo: RepoOptions,
+}
+
+impl IgnoresArgs {
+    /// The lint whose model the preview is read from.
     fn lint_args(&self) -> LintArgs {
         LintArgs {
             repo: self.repo.clone(),
@@ -420,6 +484,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Lint(args) => lint(&args),
         Command::Tree(args) => tree(&args),
         Command::Waves(args) => waves(&args),
+        Command::Ignores(args) => ignores(&args),
         Command::Appset(AppsetArgs {
             command: AppsetCommand::Generate(args),
         }) => appset_generate(&args),
@@ -496,7 +561,16 @@ pub struct LintResult {
     /// This repository's checkout root and URLs, as the lint used them.
     pub identity: RepoIdentity,
     pub catalogue: Catalogue,
+    /// The reported diagnostics: after `--files`/`--changed-since` and `--baseline`.
     pub outcome: engine::Outcome,
+    /// The fingerprint of each reported diagnostic (see [`crate::baseline`]).
+    pub fingerprints: Vec<String>,
+    /// Joins a report path to the git work tree's root (`""` or `deploy/`).
+    pub root_prefix: String,
+    /// Findings left out because they are outside `--files`/`--changed-since`.
+    pub out_of_scope: usize,
+    /// Findings left out because the baseline holds them (also counted as suppressed).
+    pub baselined: usize,
     pub summary: Summary,
 }
 
@@ -510,6 +584,8 @@ impl LintResult {
             summary: self.summary,
             quiet,
             color,
+            root_prefix: &self.root_prefix,
+            fingerprints: &self.fingerprints,
         }
     }
 }
@@ -545,6 +621,30 @@ pub struct RenderStats {
 pub fn lint_with<T: Send>(
     args: &LintArgs,
     renderer: Option<&dyn Renderer>,
+    then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
+) -> Result<(LintResult, T)> {
+    lint_with_progress(args, renderer, &Progress::hidden(), then)
+}
+
+/// Counts renders for the progress line.
+struct CountingRenderer<'a> {
+    inner: &'a dyn Renderer,
+    progress: &'a Progress,
+}
+
+impl Renderer for CountingRenderer<'_> {
+    fn render(&self, req: &render::RenderRequest) -> Result<render::Rendered, render::RenderError> {
+        let r = self.inner.render(req);
+        self.progress.tick("rendering sources");
+        r
+    }
+}
+
+/// [`lint_with`], reporting its stages to `progress`.
+fn lint_with_progress<T: Send>(
+    args: &LintArgs,
+    renderer: Option<&dyn Renderer>,
+    progress: &Progress,
     then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
 ) -> Result<(LintResult, T)> {
     for p in &args.paths {
@@ -597,19 +697,38 @@ pub fn lint_with<T: Send>(
         (None, Some(t)) => t,
         (None, None) => bail!("no renderer"),
     };
+    let counting = CountingRenderer {
+        inner: renderer,
+        progress,
+    };
+    let renderer: &dyn Renderer = if progress.is_enabled() {
+        &counting
+    } else {
+        renderer
+    };
+    // Before the walk: a bad revision is a usage error, not a finding.
+    let scope = match &args.changed_since {
+        Some(rev) => Some(FileScope::new(&scope::changed_since(&root, rev)?, &cwd)),
+        None if !args.files.is_empty() => Some(FileScope::new(&args.files, &cwd)),
+        None => None,
+    };
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(BaselineFile::read)
+        .transpose()?;
     let (repo, outcome, extra, mut render_stats) = pool.install(|| {
+        progress.stage("reading files");
         let items = walk::walk(&root, &args.paths, &exclude, threads);
+        progress.stage(format!("parsing {} files", items.len()));
         let (mut repo, stage) = Repo::load(root.clone(), &items);
+        progress.stage("rendering sources");
         let mut renders =
             crate::model::rendered::render_all(&mut repo, &config, &identity, renderer);
         // After rendering, so that rendered ApplicationSets are expanded too; the sources
         // of the generated Applications are rendered next.
-        let generated = crate::model::generated::generate_all(
-            &mut repo,
-            &config,
-            &identity,
-            crate::model::generated::go_engine(),
-        );
+        let go = crate::model::generated::go_engine();
+        let generated = crate::model::generated::generate_all(&mut repo, &config, &identity, &*go);
         if !generated.is_empty() {
             crate::model::rendered::render_generated(
                 &mut repo,
@@ -625,7 +744,9 @@ pub fn lint_with<T: Send>(
             cache: None,
         };
         let repo = repo;
+        progress.stage("building the Application model");
         let model = Model::build_stages(&repo, &config, identity.clone(), &renders, generated);
+        progress.stage(format!("checking {} objects", repo.objects.len()));
         let outcome = engine::run(
             &repo,
             &model,
@@ -640,10 +761,32 @@ pub fn lint_with<T: Send>(
         (repo, outcome, extra, render_stats)
     });
     render_stats.cache = tools.as_ref().map(|t| t.stats());
+    let mut outcome = outcome;
+    let root_prefix = scope::root_prefix(&root);
+    // Taken over every finding: the occurrence index must not depend on the filters.
+    let mut fingerprints = baseline::fingerprints(&outcome.diagnostics, &repo.db, &root_prefix);
+    let out_of_scope = scope.as_ref().map_or(0, |s| {
+        s.retain(&repo, &mut outcome.diagnostics, &mut fingerprints)
+    });
+    if let Some(path) = &args.write_baseline {
+        BaselineFile::from_findings(&outcome.diagnostics, &fingerprints, &repo.db, &root_prefix)
+            .write(path)?;
+    }
+    let mut baselined = 0;
+    if let Some(b) = &baseline {
+        let known = b.known(&fingerprints);
+        let mut k = known.iter();
+        outcome
+            .diagnostics
+            .retain(|_| !k.next().copied().unwrap_or(false));
+        let mut k = known.iter();
+        fingerprints.retain(|_| !k.next().copied().unwrap_or(false));
+        baselined = known.iter().filter(|&&x| x).count();
+    }
     let mut summary = Summary {
         files: repo.files,
         documents: repo.documents,
-        suppressed: outcome.suppressed,
+        suppressed: outcome.suppressed + baselined,
         ..Summary::default()
     };
     summary.count(&outcome.diagnostics);
@@ -655,6 +798,10 @@ pub fn lint_with<T: Send>(
             identity,
             catalogue,
             outcome,
+            fingerprints,
+            root_prefix,
+            out_of_scope,
+            baselined,
             summary,
         },
         extra,
@@ -687,13 +834,19 @@ fn tree(args: &TreeArgs) -> Result<i32> {
             TreeFormat::Mermaid => report::tree::mermaid(&tree),
         }
     })?;
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
+    write_output(args.output.as_deref(), &text)?;
     std::mem::forget(result);
     Ok(0)
+}
+
+/// Writes a command's output to FILE (`-o`) or standard output.
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => print_stdout(text),
+    }
 }
 
 /// `waves`: lints the repository (for its model, rendered sources included) and prints the
@@ -716,11 +869,34 @@ fn waves(args: &WavesArgs) -> Result<i32> {
         }
     })?;
     let text = text.map_err(anyhow::Error::msg)?;
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
+    write_output(args.output.as_deref(), &text)?;
+    std::mem::forget(result);
+    Ok(0)
+}
+
+/// `ignores`: lints the repository (for its model, rendered sources included) and prints
+/// what one Application's ignoreDifferences rules remove from each of its resources.
+/// Always 0 unless the tool cannot run or `--app` names no single Application (2).
+fn ignores(args: &IgnoresArgs) -> Result<i32> {
+    use report::ignores;
+    use report::waves::{Lookup, find_app};
+    let (result, text) = lint_then(&args.lint_args(), |repo, model, _| {
+        match find_app(model, &args.app) {
+            Lookup::Found(a) => match ignores::build(repo, model, a) {
+                Some(p) => Ok(match args.format {
+                    IgnoresFormat::Text => ignores::text(&p),
+                    IgnoresFormat::Json => ignores::json(&p),
+                }),
+                None => Err(format!(
+                    "cannot evaluate the ignoreDifferences rules of Application '{}'",
+                    args.app
+                )),
+            },
+            Lookup::Unknown(m) | Lookup::Ambiguous(m) => Err(m),
+        }
+    })?;
+    let text = text.map_err(anyhow::Error::msg)?;
+    write_output(args.output.as_deref(), &text)?;
     std::mem::forget(result);
     Ok(0)
 }
@@ -752,7 +928,13 @@ fn appset_generate(args: &AppsetGenerateArgs) -> Result<i32> {
 }
 
 fn lint(args: &LintArgs) -> Result<i32> {
-    let result = lint_paths(args)?;
+    let show_progress = !args.quiet
+        && matches!(args.format, Format::Human | Format::Concise)
+        && crate::progress::stderr_is_interactive();
+    let progress = Progress::start(show_progress);
+    let lint = lint_with_progress(args, None, &progress, |_, _, _| ());
+    progress.finish();
+    let (result, ()) = lint?;
     let color = use_color(args.color, args.output.is_some());
     let input = result.report_input(args.quiet, color);
     let text = match args.format {
@@ -762,19 +944,16 @@ fn lint(args: &LintArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&input),
         Format::Github => report::github::render(&input),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
+    write_output(args.output.as_deref(), &text)?;
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
         FailOn::None => None,
     };
-    let failed =
-        threshold.is_some_and(|t| result.outcome.diagnostics.iter().any(|d| d.severity >= t));
+    // A run that records a baseline accepts what it records.
+    let failed = args.write_baseline.is_none()
+        && threshold.is_some_and(|t| result.outcome.diagnostics.iter().any(|d| d.severity >= t));
     // The process exits right after this: freeing every span tree one allocation at a
     // time would cost about a tenth of a large lint for nothing.
     std::mem::forget(result);

@@ -11,14 +11,17 @@
 //! pure Argo CD semantics in [`argo`], and [`report`] renders the diagnostics.
 
 pub mod argo;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod load;
 pub mod model;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod scope;
 pub mod source;
 pub mod walk;

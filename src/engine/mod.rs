@@ -10,6 +10,7 @@ pub mod suppress;
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
 use crate::model::deps::Deps;
+use crate::model::ignores::System;
 use crate::model::{Model, Object, Repo};
 use catalogue::Catalogue;
 use rayon::prelude::*;
@@ -24,6 +25,10 @@ pub struct Ctx<'a> {
     pub model: &'a Model<'a>,
     /// Dependencies between each Application's resources, built on first use.
     deps: OnceLock<Deps>,
+    /// argocd-cm's system-level ignoreDifferences entries, read on first use.
+    ignore_system: OnceLock<System>,
+    /// The findings of the ignoreDifferences rules, computed once for all their codes.
+    ignore_findings: OnceLock<Vec<Diagnostic>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -33,7 +38,21 @@ impl<'a> Ctx<'a> {
             config,
             model,
             deps: OnceLock::new(),
+            ignore_system: OnceLock::new(),
+            ignore_findings: OnceLock::new(),
         }
+    }
+
+    /// The system-level ignoreDifferences entries of the repository's argocd-cm.
+    pub fn ignore_system(&self) -> &System {
+        self.ignore_system
+            .get_or_init(|| crate::model::ignores::read_system(self.repo, self.model))
+    }
+
+    /// The findings of the ignoreDifferences rules (IGN001–IGN009): one analysis per run,
+    /// which each of those rules filters by its code.
+    pub fn ignore_findings(&self, analyze: fn(&Ctx<'_>) -> Vec<Diagnostic>) -> &[Diagnostic] {
+        self.ignore_findings.get_or_init(|| analyze(self))
     }
 
     /// The resolved dependencies of every Application (built once, by the first rule that

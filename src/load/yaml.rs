@@ -912,6 +912,148 @@ fn is_merge_key(n: &Node) -> bool {
     matches!(&n.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<")
 }
 
+/// For each byte of `value` (and one past its end), the offset in `raw` (the scalar as
+/// written, from its first character) of the character that produces it. `None` when
+/// the scalar is written in a way this does not follow (multi-line flow scalars,
+/// explicit indentation indicators) or does not produce `value`.
+pub fn value_offsets(raw: &str, style: Style, value: &str) -> Option<Vec<usize>> {
+    let mut map: Vec<usize> = Vec::with_capacity(value.len() + 1);
+    match style {
+        Style::Plain => {
+            if raw.contains('\n') || !raw.starts_with(value) {
+                return None;
+            }
+            map.extend(0..=value.len());
+        }
+        Style::SingleQuoted => {
+            let body = raw.strip_prefix('\'')?;
+            if body.contains('\n') {
+                return None;
+            }
+            let bytes = body.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\'' if bytes.get(i + 1) == Some(&b'\'') => {
+                        map.push(1 + i);
+                        i += 2;
+                    }
+                    b'\'' => break,
+                    _ => {
+                        map.push(1 + i);
+                        i += 1;
+                    }
+                }
+            }
+            map.push(1 + i);
+        }
+        Style::DoubleQuoted => {
+            let body = raw.strip_prefix('"')?;
+            if body.contains('\n') {
+                return None;
+            }
+            let bytes = body.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'"' => break,
+                    b'\\' => {
+                        let esc = *bytes.get(i + 1)?;
+                        let len = match esc {
+                            b'x' => 4,
+                            b'u' => 6,
+                            b'U' => 10,
+                            _ => 2,
+                        };
+                        let produced = match esc {
+                            b'x' | b'u' | b'U' => {
+                                let hex = body.get(i + 2..i + len)?;
+                                let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                                c.len_utf8()
+                            }
+                            b'N' | b'_' => 2,
+                            b'L' | b'P' => 3,
+                            _ => 1,
+                        };
+                        map.extend(std::iter::repeat_n(1 + i, produced));
+                        i += len;
+                    }
+                    _ => {
+                        map.push(1 + i);
+                        i += 1;
+                    }
+                }
+            }
+            map.push(1 + i);
+        }
+        Style::Literal | Style::Folded => {
+            // The span of a block scalar starts at its first content character (the
+            // header and the first line's indentation come before it); a span that
+            // starts at the header (`|`, `>-`...) is accepted too.
+            let (body_start, first_indented) = match raw.as_bytes().first() {
+                Some(b'|' | b'>') => {
+                    let header_end = raw.find('\n')?;
+                    if raw[..header_end].chars().any(|c| c.is_ascii_digit()) {
+                        return None;
+                    }
+                    (header_end + 1, true)
+                }
+                _ => (0, false),
+            };
+            let mut lines: Vec<(usize, &str)> = Vec::new();
+            let mut at = body_start;
+            for line in raw[body_start..].split('\n') {
+                lines.push((at, line));
+                at += line.len() + 1;
+            }
+            // The block's indentation: read from the first non-empty line when the span
+            // includes it, else from how much longer a later line is than the value's.
+            let indent = if first_indented {
+                lines
+                    .iter()
+                    .find(|(_, l)| !l.trim().is_empty())
+                    .map(|(_, l)| l.len() - l.trim_start_matches(' ').len())?
+            } else if style == Style::Literal {
+                let value_lines: Vec<&str> = value.split('\n').collect();
+                lines
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .find(|(_, (_, l))| !l.trim().is_empty())
+                    .map_or(Some(0), |(i, (_, l))| {
+                        value_lines
+                            .get(i)
+                            .and_then(|v| l.len().checked_sub(v.len()))
+                    })?
+            } else if lines.len() == 1 {
+                0
+            } else {
+                return None;
+            };
+            for (k, (off, line)) in lines.iter().enumerate() {
+                let skip = if k == 0 && !first_indented {
+                    0
+                } else {
+                    indent.min(line.len())
+                };
+                let content = line.get(skip..).unwrap_or("");
+                let first = off + skip;
+                map.extend((0..content.len()).map(|k| first + k));
+                // The line break (or the space that folds it).
+                map.push(first + content.len());
+            }
+            map.truncate(value.len());
+            map.push(map.last().map_or(0, |l| l + 1));
+        }
+    }
+    // The map must describe exactly the value: same length and the same characters
+    // where they are written literally.
+    if map.len() != value.len() + 1 {
+        return None;
+    }
+    Some(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use crate::argo::appset::inputs::{self, ClusterEntry, DiskTree, RepoExpansion};
 use crate::argo::appset::{self, GeneratedApp, GoTemplates, Item, Origin, ParamRef, Part};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::load::yaml::{Node, Style};
+use crate::load::yaml::Node;
 use crate::model::cluster::{Clusters, IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 use crate::model::identity::RepoIdentity;
 use crate::model::rendered::{Step, path_to};
@@ -30,10 +30,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// The Go `text/template` engine `goTemplate: true` ApplicationSets are expanded with,
-/// for `lint` and `appset generate` alike. Until the engine is wired in, goTemplate sets
-/// are reported as not expanded (GO005).
-pub fn go_engine() -> &'static dyn GoTemplates {
-    &appset::NoGoEngine
+/// for `lint` and `appset generate` alike (one per run: it caches parsed templates).
+pub fn go_engine() -> Box<dyn GoTemplates> {
+    Box::new(appset::GoEngine::new())
 }
 
 /// What the generate stage produced.
@@ -423,7 +422,7 @@ fn within<'n>(
     }
     let scalar = node.scalar()?;
     let raw = repo.db.snippet(o.span(node));
-    let map = crate::rules::value_offsets(raw, scalar.style, &scalar.text)?;
+    let map = crate::load::yaml::value_offsets(raw, scalar.style, &scalar.text)?;
     let rel = |at: u32| at.saturating_sub(node.start) as usize;
     let (s, e) = (rel(span.start), rel(span.end));
     let start = map.iter().position(|&r| r >= s)?;
@@ -487,52 +486,8 @@ pub fn text_span(repo: &Repo, set: &Object, node: &Node, start: usize, end: usiz
     let Some(scalar) = node.scalar() else {
         return set.span(node);
     };
-    let text = &repo.db.get(set.file).text;
-    let mut base = node.start as usize;
-    if matches!(scalar.style, Style::Literal | Style::Folded) {
-        // The span tree starts a block scalar at its first content line; its header
-        // (`|`, `>-`) ends the line before.
-        if let Some(h) = block_header(text, base) {
-            base = h;
-        }
-    }
-    let raw = text.get(base..node.end as usize).unwrap_or("");
-    let Some(map) = crate::rules::value_offsets(raw, scalar.style, &scalar.text) else {
-        return set.span(node);
-    };
-    match (map.get(start), map.get(end.max(start))) {
-        (Some(&a), Some(&b)) if a <= b => {
-            let b = if b == a { a + 1 } else { b };
-            Span::new(
-                set.file,
-                base + a,
-                (base + b).min(node.end as usize).max(base + a),
-            )
-        }
-        _ => set.span(node),
-    }
-}
-
-/// The offset of the `|` or `>` that heads the block scalar whose content starts at
-/// `content`: the last indicator on the line before, outside its comment.
-fn block_header(text: &str, content: usize) -> Option<usize> {
-    let mut before = text.get(..content)?;
-    // Blank lines may separate the header from the content.
-    let (line_start, line) = loop {
-        let line_end = before.trim_end_matches([' ', '\t']).rfind('\n')?;
-        let line_start = before[..line_end].rfind('\n').map_or(0, |i| i + 1);
-        let line = &before[line_start..line_end];
-        if !line.trim().is_empty() {
-            break (line_start, line);
-        }
-        before = &before[..line_end];
-    };
-    let code = match line.find(" #") {
-        Some(c) => &line[..c],
-        None => line,
-    };
-    let at = code.rfind(['|', '>'])?;
-    Some(line_start + at)
+    let raw = repo.db.snippet(set.span(node));
+    crate::rules::sub_span(set, node, &scalar.text, start, end, raw)
 }
 
 /// A `templatePatch` node at the generated Application's path, found in the unrendered
@@ -1021,13 +976,5 @@ spec:
             brief(&serde_json::json!({"a": "x".repeat(70), "b": 1, "c": {"d": true}})),
             format!("{{a: {}…, b: 1, c: {{\"d\":true}}}}", "x".repeat(60))
         );
-    }
-
-    #[test]
-    fn block_scalar_headers_are_found_before_the_content() {
-        let text = "a:\n  patch: |- # note\n\n    x: 1\n";
-        let content = text.find("x: 1").unwrap_or(0);
-        assert_eq!(block_header(text, content), text.find('|'));
-        assert_eq!(block_header("k: v\n", 3), None);
     }
 }

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod deps;
 pub mod generated;
 pub mod identity;
+pub mod ignores;
 mod object;
 pub mod rendered;
 pub mod repo;

@@ -70,10 +70,17 @@ pub fn notes(sets: &[&RepoExpansion]) -> Vec<String> {
             ));
         }
         for n in &s.expansion.not_expanded {
-            out.push(format!(
-                "note: ApplicationSet {id}: generator {} was not expanded: {}",
-                n.generator, n.reason
-            ));
+            out.push(if n.kind == "goTemplate" {
+                format!(
+                    "note: ApplicationSet {id} was not expanded: {} (at {})",
+                    n.reason, n.generator
+                )
+            } else {
+                format!(
+                    "note: ApplicationSet {id}: generator {} was not expanded: {}",
+                    n.generator, n.reason
+                )
+            });
         }
     }
     out

@@ -5,6 +5,7 @@ pub mod appset;
 pub mod concise;
 pub mod github;
 pub mod human;
+pub mod ignores;
 pub mod json;
 pub mod sarif;
 pub mod tree;
@@ -61,11 +62,35 @@ pub struct Input<'a> {
     pub summary: Summary,
     pub quiet: bool,
     pub color: bool,
+    /// Joins a report path (relative to the linted directory) to the root of the git
+    /// work tree, for formats that code hosts read (SARIF, GitHub): `""` or `deploy/`.
+    pub root_prefix: &'a str,
+    /// The fingerprint of each diagnostic (see [`crate::baseline`]); empty when not
+    /// computed.
+    pub fingerprints: &'a [String],
 }
 
 /// Start and (exclusive) end positions of a span.
 pub fn range(db: &SourceDb, span: Span) -> (LineCol, LineCol) {
     let f = db.get(span.file);
     (f.line_col(span.start), f.line_col(span.end))
+}
+
+/// [`range`] for code hosts' regions (SARIF, GitHub annotations): trailing whitespace
+/// and line breaks are left out, so a node that ends with its line ends on that line
+/// instead of at column 1 of the next one.
+pub fn region_range(db: &SourceDb, span: Span) -> (LineCol, LineCol) {
+    let text = db.snippet(span);
+    let trimmed = text.trim_end();
+    let span = if trimmed.is_empty() {
+        span
+    } else {
+        let cut = u32::try_from(text.len() - trimmed.len()).unwrap_or(0);
+        Span {
+            end: span.end.saturating_sub(cut).max(span.start),
+            ..span
+        }
+    };
+    range(db, span)
 }
 pub mod rules;

@@ -387,18 +387,32 @@ pub fn check_unresolved(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
     if let Some(e) = &exp.expansion.error
         && is_missing_key(e)
     {
+        // Go's error names the field chain: `executing "" at <.path.basenme>: map has
+        // no entry for key "basenme"`.
+        let chain = e
+            .reason
+            .split_once("at <")
+            .and_then(|(_, rest)| rest.split_once('>'))
+            .map(|(chain, _)| chain.trim_start_matches('.').to_owned());
+        let go_error = e
+            .reason
+            .rsplit_once(">: ")
+            .map_or(e.reason.as_str(), |(_, tail)| tail);
+        let what = match &chain {
+            Some(c) => format!("template parameter '{c}' does not resolve"),
+            None => "a template parameter does not resolve".to_owned(),
+        };
         out.push(
             Diagnostic::new(
                 "SET003",
                 error_span(cx, o, e),
                 format!(
-                    "a parameter this template reads is missing (missingkey=error): Argo CD fails with \"{}\" and ApplicationSet '{}' generates nothing",
-                    e.reason,
+                    "{what}, and with missingkey=error Argo CD fails ApplicationSet '{}' (\"{go_error}\") and generates nothing",
                     set_name(o)
                 ),
             )
             .with_label("no such parameter")
-            .with_help("Use a parameter the generators produce (`kubectl gitops appset generate` shows them), or give a default.")
+            .with_help("Use a parameter the generators produce (`kubectl gitops appset generate` shows them); with missingkey=error not even `default` covers a missing key (issue #20594), so read optional parameters with `dig` or test them with `hasKey`.")
             .with_object(Some(o.object_ref())),
         );
     }

@@ -16,6 +16,7 @@ mod duplicate_application;
 mod finalizers;
 mod hook_annotations;
 mod hook_lifecycle;
+mod ignore_differences;
 mod invalid_sync_wave;
 mod non_string_annotation;
 mod project_refs;
@@ -28,7 +29,7 @@ mod sync_option_annotations;
 mod sync_options;
 mod unknown_field;
 
-pub use util::{did_you_mean, edit_distance, sub_span, value_offsets};
+pub use util::{did_you_mean, edit_distance, sub_span};
 
 pub static NATIVE: &[Native] = &[
     Native {
@@ -154,6 +155,42 @@ pub static NATIVE: &[Native] = &[
     Native {
         code: "PRJ011",
         check: NativeCheck::Object(project_spec::check_empty_namespace_whitelist),
+    },
+    Native {
+        code: "IGN001",
+        check: NativeCheck::Repo(ignore_differences::check_ign001),
+    },
+    Native {
+        code: "IGN002",
+        check: NativeCheck::Repo(ignore_differences::check_ign002),
+    },
+    Native {
+        code: "IGN003",
+        check: NativeCheck::Repo(ignore_differences::check_ign003),
+    },
+    Native {
+        code: "IGN004",
+        check: NativeCheck::Repo(ignore_differences::check_ign004),
+    },
+    Native {
+        code: "IGN005",
+        check: NativeCheck::Repo(ignore_differences::check_ign005),
+    },
+    Native {
+        code: "IGN006",
+        check: NativeCheck::Repo(ignore_differences::check_ign006),
+    },
+    Native {
+        code: "IGN007",
+        check: NativeCheck::Repo(ignore_differences::check_ign007),
+    },
+    Native {
+        code: "IGN008",
+        check: NativeCheck::Repo(ignore_differences::check_ign008),
+    },
+    Native {
+        code: "IGN009",
+        check: NativeCheck::Repo(ignore_differences::check_ign009),
     },
     Native {
         code: "SEC002",

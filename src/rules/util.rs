@@ -1,6 +1,6 @@
 //! Small helpers shared by native rules.
 
-use crate::load::yaml::{Node, Style};
+use crate::load::yaml::{Node, Style, value_offsets};
 use crate::model::Object;
 use crate::source::Span;
 
@@ -24,117 +24,6 @@ pub fn sub_span(o: &Object, n: &Node, value: &str, start: usize, end: usize, raw
         );
     }
     o.span(n)
-}
-
-/// For each byte of `value` (and one past its end), the offset in `raw` (the scalar as
-/// written, from its first character) of the character that produces it. `None` when
-/// the scalar is written in a way this does not follow (multi-line flow scalars,
-/// explicit indentation indicators) or does not produce `value`.
-pub fn value_offsets(raw: &str, style: Style, value: &str) -> Option<Vec<usize>> {
-    let mut map: Vec<usize> = Vec::with_capacity(value.len() + 1);
-    match style {
-        Style::Plain => {
-            if raw.contains('\n') || !raw.starts_with(value) {
-                return None;
-            }
-            map.extend(0..=value.len());
-        }
-        Style::SingleQuoted => {
-            let body = raw.strip_prefix('\'')?;
-            if body.contains('\n') {
-                return None;
-            }
-            let bytes = body.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'\'' if bytes.get(i + 1) == Some(&b'\'') => {
-                        map.push(1 + i);
-                        i += 2;
-                    }
-                    b'\'' => break,
-                    _ => {
-                        map.push(1 + i);
-                        i += 1;
-                    }
-                }
-            }
-            map.push(1 + i);
-        }
-        Style::DoubleQuoted => {
-            let body = raw.strip_prefix('"')?;
-            if body.contains('\n') {
-                return None;
-            }
-            let bytes = body.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'"' => break,
-                    b'\\' => {
-                        let esc = *bytes.get(i + 1)?;
-                        let len = match esc {
-                            b'x' => 4,
-                            b'u' => 6,
-                            b'U' => 10,
-                            _ => 2,
-                        };
-                        let produced = match esc {
-                            b'x' | b'u' | b'U' => {
-                                let hex = body.get(i + 2..i + len)?;
-                                let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
-                                c.len_utf8()
-                            }
-                            b'N' | b'_' => 2,
-                            b'L' | b'P' => 3,
-                            _ => 1,
-                        };
-                        map.extend(std::iter::repeat_n(1 + i, produced));
-                        i += len;
-                    }
-                    _ => {
-                        map.push(1 + i);
-                        i += 1;
-                    }
-                }
-            }
-            map.push(1 + i);
-        }
-        Style::Literal | Style::Folded => {
-            // Header line (`|`, `|-`, `>+`...), then lines indented by the first
-            // non-empty line's indentation.
-            let header_end = raw.find('\n')?;
-            let header = &raw[..header_end];
-            if header.chars().any(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let mut lines: Vec<(usize, &str)> = Vec::new();
-            let mut at = header_end + 1;
-            for line in raw[header_end + 1..].split('\n') {
-                lines.push((at, line));
-                at += line.len() + 1;
-            }
-            let indent = lines
-                .iter()
-                .find(|(_, l)| !l.trim().is_empty())
-                .map(|(_, l)| l.len() - l.trim_start_matches(' ').len())?;
-            for (off, line) in &lines {
-                let content = line.get(indent.min(line.len())..).unwrap_or("");
-                let first = off + indent.min(line.len());
-                map.extend((0..content.len()).map(|k| first + k));
-                // The line break (or the space that folds it).
-                map.push(first + content.len());
-            }
-            map.truncate(value.len());
-            map.push(map.last().map_or(0, |l| l + 1));
-        }
-    }
-    // The map must describe exactly the value: same length and the same characters
-    // where they are written literally.
-    if map.len() != value.len() + 1 {
-        return None;
-    }
-    Some(map)
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.

@@ -26,58 +26,79 @@ pub const MAX_PARAM_SETS: usize = 100_000;
 pub struct Cx<'a> {
     pub go_template: bool,
     pub options: Vec<String>,
+    /// The first `goTemplateOptions` entry Go's `Template.Option` panics on: its index
+    /// in the spec and the panic value (goTemplate mode only).
+    pub options_panic: Option<(usize, String)>,
     pub env: &'a Env<'a>,
+}
+
+/// Why [`Cx::replace`] failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplaceError {
+    /// [`ErrorKind::Template`], [`ErrorKind::TemplateOptions`] or
+    /// [`ErrorKind::Unsupported`].
+    pub kind: ErrorKind,
+    pub message: String,
+    /// Byte range in the string of what failed.
+    pub range: Option<Range<usize>>,
+    /// Where the fault is when it is not the string itself (a `goTemplateOptions` entry).
+    pub pointer: Option<String>,
+}
+
+impl ReplaceError {
+    /// The error for the string at `pointer`.
+    pub fn at(self, pointer: &str) -> ExpandError {
+        let e = ExpandError::new(
+            self.kind,
+            self.pointer.unwrap_or_else(|| pointer.to_owned()),
+            self.message,
+        );
+        match self.range {
+            Some(r) => e.at_range(r),
+            None => e,
+        }
+    }
 }
 
 impl<'a> Cx<'a> {
     pub fn new(spec: &Value, env: &'a Env<'a>) -> Cx<'a> {
-        let options = match spec.get("goTemplateOptions") {
-            Some(Value::Array(o)) => o
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
+        let go_template = spec.get("goTemplate").and_then(Value::as_bool) == Some(true);
+        let raw = match spec.get("goTemplateOptions") {
+            Some(Value::Array(o)) => o.as_slice(),
+            _ => &[],
+        };
+        let options: Vec<String> = raw
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        let options_panic = if go_template {
+            env.go.check_options(&options).err().map(|(i, m)| {
+                // Index in the spec, whose non-strings were left out of `options`.
+                let at = raw
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_string())
+                    .nth(i)
+                    .map_or(i, |(j, _)| j);
+                (at, m)
+            })
+        } else {
+            None
         };
         Cx {
-            go_template: spec.get("goTemplate").and_then(Value::as_bool) == Some(true),
+            go_template,
             options,
+            options_panic,
             env,
         }
     }
 
-    /// `Render.Replace` of one string: the text and the parameters it references, or the
-    /// message and the byte range of what failed.
-    pub fn replace(
-        &self,
-        s: &str,
-        data: &Value,
-    ) -> Result<(String, Vec<ParamRef>), (String, Range<usize>)> {
+    /// `Render.Replace` of one string: the text and the parameters it references, or
+    /// what failed.
+    pub fn replace(&self, s: &str, data: &Value) -> Result<(String, Vec<ParamRef>), ReplaceError> {
         if self.go_template {
-            // A string without `{{` has no action: Go returns it unchanged.
-            if !s.contains("{{") {
-                return Ok((s.to_owned(), Vec::new()));
-            }
-            let refs = self
-                .env
-                .go
-                .param_refs(s)
-                .into_iter()
-                .map(|mut r| {
-                    r.resolved = lookup(data, &r.name).is_some();
-                    r
-                })
-                .collect();
-            return match self.env.go.render(s, data, &self.options) {
-                Ok(text) => Ok((text, refs)),
-                Err(issue) => {
-                    let what = match issue.kind {
-                        IssueKind::Parse => "failed to parse template",
-                        IssueKind::Execute => "failed to execute go template",
-                    };
-                    Err((format!("{what} {s}: {}", issue.message), issue.range))
-                }
-            };
+            return self.replace_go(s, data);
         }
         let empty = Map::new();
         let params = data.as_object().unwrap_or(&empty);
@@ -94,8 +115,64 @@ impl<'a> Cx<'a> {
                     .collect();
                 Ok((r.text, refs))
             }
-            Err(message) => Err((message, 0..s.len())),
+            Err(message) => Err(ReplaceError {
+                kind: ErrorKind::Template,
+                message,
+                range: Some(0..s.len()),
+                pointer: None,
+            }),
         }
+    }
+
+    fn replace_go(&self, s: &str, data: &Value) -> Result<(String, Vec<ParamRef>), ReplaceError> {
+        // A string without `{{` has no action: Go returns it unchanged, unless applying
+        // the options panics (Argo CD parses and applies them for every string).
+        if !s.contains("{{") && self.options_panic.is_none() {
+            return Ok((s.to_owned(), Vec::new()));
+        }
+        let refs = self
+            .env
+            .go
+            .param_refs(s)
+            .into_iter()
+            .map(|mut r| {
+                r.resolved = lookup(data, &r.name).is_some();
+                r
+            })
+            .collect();
+        let issue = match self.env.go.render(s, data, &self.options) {
+            Ok(text) if self.options_panic.is_none() => return Ok((text, refs)),
+            Ok(_) => None,
+            Err(issue) => Some(issue),
+        };
+        let what = match (&issue, &self.options_panic) {
+            // `Parse` comes before `Option` in `Render.Replace`.
+            (Some(i), _) if i.kind == IssueKind::Parse => "failed to parse template",
+            (_, Some((at, m))) => {
+                return Err(ReplaceError {
+                    kind: ErrorKind::TemplateOptions,
+                    message: format!("panic: {m}"),
+                    range: None,
+                    pointer: Some(format!("/spec/goTemplateOptions/{at}")),
+                });
+            }
+            (Some(i), None) if i.kind == IssueKind::Unsupported => {
+                return Err(ReplaceError {
+                    kind: ErrorKind::Unsupported,
+                    message: i.message.clone(),
+                    range: Some(i.range.clone()),
+                    pointer: None,
+                });
+            }
+            _ => "failed to execute go template",
+        };
+        let (message, range) = issue.map_or((String::new(), 0..0), |i| (i.message, i.range));
+        Err(ReplaceError {
+            kind: ErrorKind::Template,
+            message: format!("{what} {s}: {message}"),
+            range: Some(range),
+            pointer: None,
+        })
     }
 
     /// [`Cx::replace`] for a template string at `pointer`, failing the set.
@@ -105,19 +182,44 @@ impl<'a> Cx<'a> {
         pointer: &str,
         data: &Value,
     ) -> Result<(String, Vec<ParamRef>), ExpandError> {
-        self.replace(s, data).map_err(|(message, range)| {
-            ExpandError::new(ErrorKind::Template, pointer, message).at_range(range)
-        })
+        self.replace(s, data).map_err(|e| e.at(pointer))
     }
 }
 
-/// A dotted field chain in a parameter set (`path.basename`).
+/// A dotted field chain in a parameter set (`path.basename`). A map key may itself hold
+/// dots (`index .metadata.labels "app.kubernetes.io/name"` is the chain
+/// `metadata.labels.app.kubernetes.io/name`): every split is tried, shortest key first.
 fn lookup<'v>(data: &'v Value, name: &str) -> Option<&'v Value> {
     let name = name.strip_prefix('.').unwrap_or(name);
     if name.is_empty() {
         return Some(data);
     }
-    name.split('.').try_fold(data, |v, k| v.get(k))
+    let segments: Vec<&str> = name.split('.').collect();
+    let mut budget = 10_000usize;
+    lookup_segments(data, &segments, &mut budget)
+}
+
+fn lookup_segments<'v>(
+    data: &'v Value,
+    segments: &[&str],
+    budget: &mut usize,
+) -> Option<&'v Value> {
+    if segments.is_empty() {
+        return Some(data);
+    }
+    let Value::Object(m) = data else {
+        return None;
+    };
+    for n in 1..=segments.len() {
+        *budget = budget.checked_sub(1)?;
+        let (key, rest) = segments.split_at(n);
+        if let Some(v) = m.get(&key.join("."))
+            && let Some(found) = lookup_segments(v, rest, budget)
+        {
+            return Some(found);
+        }
+    }
+    None
 }
 
 /// Why a generator produced no parameter sets here.
@@ -490,9 +592,8 @@ fn append_values(
     let mut rendered = Vec::with_capacity(values.len());
     for (k, v) in values {
         let at = format!("{gptr}/values/{}", escape_token(k));
-        let (text, _) = cx.replace(v, &data).map_err(|(message, range)| {
-            ExpandError::new(ErrorKind::Template, at, message)
-                .at_range(range)
+        let (text, _) = cx.replace(v, &data).map_err(|e| {
+            e.at(&at)
                 .wrap("failed to replace templated string with rendered values")
                 .wrap("failed to replace templated string")
         })?;

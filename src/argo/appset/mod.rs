@@ -28,6 +28,7 @@
 pub mod fasttemplate;
 pub mod generators;
 pub mod gitmatch;
+pub mod go;
 pub mod golang;
 pub mod inputs;
 pub mod patch;
@@ -41,6 +42,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+pub use go::GoEngine;
 pub use inputs::{ClusterEntry, DiskTree, MemoryTree, RepoTree};
 
 /// The finalizer Argo CD adds to generated Applications (§5.1 step 6).
@@ -51,7 +53,8 @@ pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
 pub struct TemplateIssue {
     /// Byte range in the template source that the problem is about.
     pub range: Range<usize>,
-    /// Go's message (`template: :1:6: executing "" at <.x>: map has no entry for key "x"`).
+    /// Go's message (`template: :1:6: executing "" at <.x>: map has no entry for key "x"`);
+    /// for [`IssueKind::Unsupported`], why the engine cannot tell, as a sentence fragment.
     pub message: String,
     /// Whether parsing or executing failed (Argo CD words the two differently).
     pub kind: IssueKind,
@@ -61,6 +64,10 @@ pub struct TemplateIssue {
 pub enum IssueKind {
     Parse,
     Execute,
+    /// The engine cannot evaluate the template offline (a function whose result is not
+    /// predictable, one it does not implement, or one of its resource limits): Argo CD
+    /// may well succeed. The set is reported as not expanded, not as failing.
+    Unsupported,
 }
 
 /// A parameter reference in a template string.
@@ -89,6 +96,13 @@ pub trait GoTemplates: Sync {
         Vec::new()
     }
 
+    /// Applies `options` the way Go's `Template.Option` does, in order. Go panics on an
+    /// option it does not know; the index of that option and the panic value
+    /// (`unrecognized option: missingKey=error`) are returned. The default accepts all.
+    fn check_options(&self, _options: &[String]) -> Result<(), (usize, String)> {
+        Ok(())
+    }
+
     /// Whether this is a real engine. When it is not, goTemplate ApplicationSets are
     /// reported as not expanded instead of failing.
     fn available(&self) -> bool {
@@ -96,8 +110,9 @@ pub trait GoTemplates: Sync {
     }
 }
 
-/// A stand-in until the Go template engine is wired in: goTemplate ApplicationSets are
-/// not expanded ([`expand`] names them in [`Expansion::not_expanded`]).
+/// A stand-in for builds and tests without the Go template engine ([`GoEngine`] is the
+/// real one): goTemplate ApplicationSets are not expanded ([`expand`] names them in
+/// [`Expansion::not_expanded`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoGoEngine;
 
@@ -115,7 +130,7 @@ impl GoTemplates for NoGoEngine {
     }
 }
 
-const GO_ENGINE_MISSING: &str = "the Go template engine is not wired into this build yet";
+const GO_ENGINE_MISSING: &str = "the Go template engine is not available";
 
 /// What the expansion needs besides the ApplicationSet.
 pub struct Env<'a> {
@@ -218,10 +233,12 @@ pub struct GeneratedApp {
     pub keys: BTreeMap<String, Origin>,
 }
 
-/// A generator this offline expansion cannot run.
+/// A generator this offline expansion cannot run, or (`kind` `goTemplate`) a Go template
+/// it cannot evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotExpanded {
-    /// JSON pointer of the generator (`/spec/generators/1/scmProvider`).
+    /// JSON pointer of the generator (`/spec/generators/1/scmProvider`); for `goTemplate`,
+    /// of the template string (`/spec/template/metadata/name`) or `/spec/goTemplate`.
     pub generator: String,
     /// The generator key (`scmProvider`, `git`, …).
     pub kind: String,
@@ -258,6 +275,14 @@ pub enum ErrorKind {
     Selector,
     /// A template string that does not render (fasttemplate end tag, Go template error).
     Template,
+    /// A `goTemplateOptions` entry Go's `Template.Option` does not know: it panics
+    /// (`panic: unrecognized option: …`) at the first string rendered, so the reconcile
+    /// fails without writing a condition. A panic is never wrapped.
+    TemplateOptions,
+    /// A Go template the engine cannot evaluate offline ([`IssueKind::Unsupported`]).
+    /// Never in [`Expansion::error`]: [`expand`] reports it in
+    /// [`Expansion::not_expanded`] instead.
+    Unsupported,
     /// A `templatePatch` that does not apply.
     TemplatePatch,
 }
@@ -294,9 +319,12 @@ impl ExpandError {
         }
     }
 
-    /// Wraps the message the way a Go caller does with `fmt.Errorf("…: %w", err)`.
+    /// Wraps the message the way a Go caller does with `fmt.Errorf("…: %w", err)`; a
+    /// panic unwinds past every caller unwrapped.
     pub(crate) fn wrap(mut self, prefix: &str) -> Self {
-        self.message = format!("{prefix}: {}", self.message);
+        if self.kind != ErrorKind::TemplateOptions {
+            self.message = format!("{prefix}: {}", self.message);
+        }
         self
     }
 
@@ -402,7 +430,20 @@ pub fn expand(set: &Value, namespace: &str, env: &Env<'_>) -> Expansion {
     out
 }
 
-fn failed(e: ExpandError, not_expanded: Vec<NotExpanded>) -> Expansion {
+fn failed(e: ExpandError, mut not_expanded: Vec<NotExpanded>) -> Expansion {
+    if e.kind == ErrorKind::Unsupported {
+        // Argo CD may well render it: what the set generates is unknown, not an error.
+        not_expanded.push(NotExpanded {
+            generator: e.pointer,
+            kind: "goTemplate".to_owned(),
+            reason: e.reason,
+        });
+        return Expansion {
+            apps: Vec::new(),
+            not_expanded,
+            error: None,
+        };
+    }
     Expansion {
         apps: Vec::new(),
         not_expanded,

@@ -19,9 +19,8 @@ const POINTER: &str = "/spec/templatePatch";
 /// Applies the template patch `text` to the rendered Application `app`.
 pub fn apply(cx: &Cx<'_>, app: Tree, text: &str, params: &ParamSet) -> Result<Tree, ExpandError> {
     let data = Value::Object(params.values.clone());
-    let (rendered, refs) = cx.replace(text, &data).map_err(|(message, range)| {
-        ExpandError::new(ErrorKind::Template, POINTER, message)
-            .at_range(range)
+    let (rendered, refs) = cx.replace(text, &data).map_err(|e| {
+        e.at(POINTER)
             .wrap("error replacing values in templatePatch")
     })?;
     let patch = to_json(&rendered)?;

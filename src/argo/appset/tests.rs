@@ -875,3 +875,156 @@ fn a_fasttemplate_matrix_stringifies_its_children() {
     let e = run(&set("", gens, "{{name}}-{{num}}-{{big}}", "x"));
     assert_eq!(names(&e), ["a-7-1e+06"]);
 }
+
+fn run_go(text: &str, clusters: &[ClusterEntry]) -> Expansion {
+    let parsed = crate::load::yaml::parse(text);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    let set = parsed
+        .documents
+        .first()
+        .map(|d| d.root.to_json())
+        .unwrap_or(Value::Null);
+    let tree = MemoryTree::default();
+    let go = GoEngine::new();
+    let env = Env {
+        tree: &tree,
+        is_this_repo: &this_repo,
+        clusters,
+        go: &go,
+    };
+    expand(&set, "argocd", &env)
+}
+
+#[test]
+fn go_engine_provenance_records_which_chains_resolved() {
+    // A label key with dots is one map key: the chain still resolves.
+    let clusters = [cluster(
+        "dev",
+        "https://dev",
+        &[("app.kubernetes.io/part-of", "shop")],
+        0,
+    )];
+    let e = run_go(
+        &set(
+            "  goTemplate: true\n",
+            "    - clusters: {selector: {matchLabels: {app.kubernetes.io/part-of: shop}}}\n",
+            "{{ .name }}",
+            "{{ index .metadata.labels \"app.kubernetes.io/part-of\" }}/{{ .nope }}/{{ range .metadata.annotations }}{{ . }}{{ end }}",
+        ),
+        &clusters,
+    );
+    assert!(e.complete(), "{e:?}");
+    // A selector: no in-cluster default (whose missing `metadata` would fail `index`).
+    assert_eq!(names(&e), ["dev"]);
+    assert_eq!(at(&e.apps[0], "/spec/source/path"), "shop/<no value>/blue");
+    let refs = |app: &GeneratedApp| -> Vec<(String, bool)> {
+        match app.fields.get("/spec/source/path") {
+            Some(Origin::Template { params, .. }) => params
+                .iter()
+                .map(|r| (r.name.clone(), r.resolved))
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let owned = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+        v.iter().map(|(n, r)| ((*n).to_owned(), *r)).collect()
+    };
+    assert_eq!(
+        refs(&e.apps[0]),
+        owned(&[
+            ("metadata.labels.app.kubernetes.io/part-of", true),
+            ("nope", false),
+            ("metadata.annotations", true)
+        ])
+    );
+}
+
+#[test]
+fn go_engine_unsupported_functions_leave_the_set_unexpanded() {
+    let e = run_go(
+        &set(
+            "  goTemplate: true\n",
+            "    - list:\n        elements:\n          - cluster: a\n",
+            "{{ .cluster }}",
+            "{{ randAlpha 4 }}",
+        ),
+        &[],
+    );
+    assert!(e.apps.is_empty() && e.error.is_none());
+    assert_eq!(e.not_expanded.len(), 1);
+    assert_eq!(e.not_expanded[0].kind, "goTemplate");
+    assert_eq!(
+        e.not_expanded[0].generator,
+        "/spec/template/spec/source/path"
+    );
+    assert!(
+        e.not_expanded[0].reason.contains("randAlpha"),
+        "{:?}",
+        e.not_expanded
+    );
+}
+
+#[test]
+fn go_engine_errors_in_generator_values_and_patches_are_wrapped() {
+    // Generator `values` are rendered with the generator's parameters (§5.3).
+    let e = run_go(
+        &set(
+            "  goTemplate: true\n  goTemplateOptions: [missingkey=error]\n",
+            "    - clusters:\n        values:\n          a: '{{ .nme }}'\n",
+            "{{ .name }}",
+            "x",
+        ),
+        &[],
+    );
+    let err = e.error.unwrap_or_else(|| panic!("no error"));
+    assert_eq!(err.pointer, "/spec/generators/0/clusters/values/a");
+    assert_eq!(err.range, Some(3..7));
+    assert_eq!(
+        err.message,
+        "error appending templated values for local cluster: failed to replace templated string: failed to replace templated string with rendered values: failed to execute go template {{ .nme }}: template: :1:3: executing \"\" at <.nme>: map has no entry for key \"nme\""
+    );
+    let e = run_go(
+        &set(
+            "  goTemplate: true\n  goTemplateOptions: [missingkey=error]\n  templatePatch: 'metadata: {labels: {a: \"{{ .b }}\"}}'\n",
+            "    - list: {elements: [{a: x}]}\n",
+            "{{ .a }}",
+            "x",
+        ),
+        &[],
+    );
+    let err = e.error.unwrap_or_else(|| panic!("no error"));
+    assert_eq!(err.pointer, "/spec/templatePatch");
+    assert_eq!(err.range, Some(27..29));
+    assert_eq!(
+        err.message,
+        "error replacing values in templatePatch: failed to execute go template metadata: {labels: {a: \"{{ .b }}\"}}: template: :1:27: executing \"\" at <.b>: map has no entry for key \"b\""
+    );
+    // An unknown option panics: never wrapped, pointing at the option.
+    let e = run_go(
+        &set(
+            "  goTemplate: true\n  goTemplateOptions: [missingkey=error, 3, nope]\n",
+            "    - clusters:\n        values:\n          a: '{{ .name }}'\n",
+            "{{ .name }}",
+            "x",
+        ),
+        &[],
+    );
+    let err = e.error.unwrap_or_else(|| panic!("no error"));
+    assert_eq!(err.kind, ErrorKind::TemplateOptions);
+    assert_eq!(err.pointer, "/spec/goTemplateOptions/2");
+    assert_eq!(err.message, "panic: unrecognized option: nope");
+    // A string without `{{` panics too (Argo CD applies the options to every string).
+    let e = run_go(
+        &set(
+            "  goTemplate: true\n  goTemplateOptions: [nope]\n",
+            "    - list: {elements: [{a: b}]}\n",
+            "fixed",
+            "x",
+        ),
+        &[],
+    );
+    assert_eq!(
+        e.error.map(|e| e.message),
+        Some("panic: unrecognized option: nope".to_owned())
+    );
+}
