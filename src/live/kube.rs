@@ -357,13 +357,12 @@ impl ClusterSource for KubeSource {
         &self,
         requests: &[ListRequest],
         tick: &(dyn Fn() + Sync),
-    ) -> Result<Vec<Vec<Value>>, LiveError> {
-        let results: Vec<Result<Vec<Value>, LiveError>> = self.runtime.block_on(
+    ) -> Vec<Result<Vec<Value>, LiveError>> {
+        self.runtime.block_on(
             futures::stream::iter(requests.iter().map(|r| self.list_one(r)))
                 .buffered(self.concurrency)
                 .inspect(|_| tick())
                 .collect(),
-        );
-        results.into_iter().collect()
+        )
     }
 }

@@ -29,7 +29,7 @@ use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::load::yaml::Node;
 use crate::model::cluster::{IN_CLUSTER_SERVER, Resolution};
 use crate::model::ignores::{app_rules, read_system};
-use crate::model::repo::ARGO_GROUP;
+pub(crate) use crate::model::repo::ARGO_GROUP;
 use crate::model::{Model, Object, Repo};
 use crate::source::Span;
 use compare::FieldDiff;
@@ -139,10 +139,11 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
 /// Which cluster the source stands for, to match Application destinations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// A snapshot: every selected Application is compared with it.
+    /// A snapshot without Applications: every selected Application is compared with it.
     Any,
     /// A cluster reached at `server` (without trailing `/`), known by these names (the
-    /// kubeconfig context and cluster entry).
+    /// kubeconfig context and cluster entry). Either way, `in-cluster` destinations match
+    /// when the Application is found live here (this is the cluster Argo CD runs in).
     Cluster { server: String, names: Vec<String> },
 }
 
@@ -192,12 +193,13 @@ pub trait ClusterSource {
     fn target(&self) -> Target;
     /// Discovery of these API versions.
     fn discover(&self, api_versions: &BTreeSet<String>) -> Result<Discovery, LiveError>;
-    /// Lists every request (bounded concurrency), in order; `tick` once per request done.
+    /// Lists every request (bounded concurrency): one result per request, in order;
+    /// `tick` once per request done.
     fn list(
         &self,
         requests: &[ListRequest],
         tick: &(dyn Fn() + Sync),
-    ) -> Result<Vec<Vec<Value>>, LiveError>;
+    ) -> Vec<Result<Vec<Value>, LiveError>>;
 }
 
 /// What `drift` was asked for.
@@ -295,10 +297,12 @@ pub fn check(
     let mut live: HashMap<Key, Value> = HashMap::new();
     let mut listed: BTreeSet<ListRequest> = BTreeSet::new();
     if let Some(ty) = &app_type {
+        // All of their namespaces, whatever `-n` says: a live Application is how an
+        // `in-cluster` destination is recognised. Not being allowed to read them only
+        // means LIVE003/LIVE004 cannot be checked.
         let requests: Vec<ListRequest> = selected
             .iter()
             .map(|&a| model.apps[a].namespace.clone())
-            .filter(|ns| in_ns(Some(ns)))
             .collect::<BTreeSet<String>>()
             .into_iter()
             .map(|ns| ListRequest {
@@ -306,7 +310,12 @@ pub fn check(
                 namespace: Some(ns),
             })
             .collect();
-        run_lists(source, &requests, &mut live, &mut listed, progress)?;
+        let failed = run_lists(source, &requests, &mut live, &mut listed, progress, false)?;
+        for e in failed {
+            out.notes.push(format!(
+                "{e}: Applications there were not compared (LIVE003, LIVE004), and their in-cluster destinations cannot be recognised"
+            ));
+        }
     }
     let app_live = |a: usize| -> Option<&Value> {
         let n = &model.apps[a];
@@ -327,7 +336,8 @@ pub fn check(
             Err(why) => out.notes.push(why),
         }
     }
-    if here.is_empty() && !selected.is_empty() && app_type.is_none() {
+    let any_live = selected.iter().any(|&a| app_live(a).is_some());
+    if here.is_empty() && !any_live {
         return Err(LiveError::Usage(format!(
             "no selected Application deploys to {}{}",
             source.describe(),
@@ -455,7 +465,7 @@ pub fn check(
         .into_iter()
         .filter(|r| !listed.contains(r))
         .collect();
-    run_lists(source, &requests, &mut live, &mut listed, progress)?;
+    run_lists(source, &requests, &mut live, &mut listed, progress, true)?;
     out.lists = listed.len();
 
     // Compare.
@@ -570,22 +580,34 @@ fn compared(o: &Object) -> bool {
     !(hook.is_hook || hook.skip) && o.name.as_deref().is_some_and(|n| !n.is_empty())
 }
 
+/// Runs lists and indexes what they return. With `fatal`, the first failure is the
+/// error; otherwise a refused (403) list is returned for a note and the rest go on.
 fn run_lists(
     source: &dyn ClusterSource,
     requests: &[ListRequest],
     live: &mut HashMap<Key, Value>,
     listed: &mut BTreeSet<ListRequest>,
     progress: &crate::progress::Progress,
-) -> Result<(), LiveError> {
+    fatal: bool,
+) -> Result<Vec<LiveError>, LiveError> {
+    let mut failed = Vec::new();
     if requests.is_empty() {
-        return Ok(());
+        return Ok(failed);
     }
     let stage = format!("listing {} resource types and namespaces", requests.len());
     progress.stage(stage.clone());
     let tick = || progress.tick(&stage);
-    let results = source.list(requests, &tick)?;
-    for (req, items) in requests.iter().zip(results) {
+    let results = source.list(requests, &tick);
+    for (req, result) in requests.iter().zip(results) {
         listed.insert(req.clone());
+        let items = match result {
+            Ok(items) => items,
+            Err(e @ LiveError::Forbidden { .. }) if !fatal => {
+                failed.push(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         for mut item in items {
             // List items do not always carry their type.
             if let Some(m) = item.as_object_mut() {
@@ -601,7 +623,7 @@ fn run_lists(
             live.insert(k, item);
         }
     }
-    Ok(())
+    Ok(failed)
 }
 
 /// The selected Applications (indices into `model.apps`).
@@ -643,7 +665,7 @@ fn destination_matches(
         .or_else(|| dest_name.map(|n| format!("cluster '{n}'")))
         .unwrap_or_else(|| "no destination".to_owned());
     let is_here = |srv: &str, name: Option<&str>| {
-        srv == server
+        (!server.is_empty() && srv == server)
             || name.is_some_and(|n| names.iter().any(|k| k == n))
             || (srv == IN_CLUSTER_SERVER && (server == IN_CLUSTER_SERVER || app_is_live_here))
     };
@@ -989,16 +1011,17 @@ fn unhealthy(o: &Object, live: &Value) -> Option<Finding> {
     let sync = s("/status/sync/status");
     let health = s("/status/health/status");
     let phase = s("/status/operationState/phase");
-    let mut problems: Vec<String> = Vec::new();
+    let mut states: Vec<&str> = Vec::new();
     if sync == "OutOfSync" {
-        problems.push("OutOfSync".to_owned());
+        states.push("OutOfSync");
     }
     if health == "Degraded" {
-        problems.push("Degraded".to_owned());
+        states.push("Degraded");
     }
+    let mut errors: Vec<String> = Vec::new();
     if phase == "Failed" || phase == "Error" {
         let m = s("/status/operationState/message");
-        problems.push(if m.is_empty() {
+        errors.push(if m.is_empty() {
             format!("its last sync {}", phase.to_ascii_lowercase())
         } else {
             format!("its last sync {}: {}", phase.to_ascii_lowercase(), short(m))
@@ -1013,10 +1036,10 @@ fn unhealthy(o: &Object, live: &Value) -> Option<Finding> {
         let t = c.get("type").and_then(Value::as_str).unwrap_or("");
         if t.ends_with("Error") {
             let m = c.get("message").and_then(Value::as_str).unwrap_or("");
-            problems.push(format!("{t}: {}", short(m)));
+            errors.push(format!("{t}: {}", short(m)));
         }
     }
-    if problems.is_empty() {
+    if states.is_empty() && errors.is_empty() {
         return None;
     }
     let ns = live
@@ -1024,12 +1047,17 @@ fn unhealthy(o: &Object, live: &Value) -> Option<Finding> {
         .and_then(Value::as_str)
         .unwrap_or("");
     let name = o.name.as_deref().unwrap_or("");
-    let mut msg = format!(
-        "Argo CD reports Application {ns}/{name} {}",
-        problems.join("; ")
-    );
-    if !health.is_empty() && health != "Degraded" && sync == "OutOfSync" {
-        msg.push_str(&format!(" (health {health})"));
+    let mut msg = if states.is_empty() {
+        format!("Argo CD reports an error for Application {ns}/{name}")
+    } else {
+        format!(
+            "Argo CD reports Application {ns}/{name} {}",
+            states.join(" and ")
+        )
+    };
+    if !errors.is_empty() {
+        msg.push_str(": ");
+        msg.push_str(&errors.join("; "));
     }
     let d = Diagnostic::new("LIVE004", name_span(o), msg)
         .with_label(format!(

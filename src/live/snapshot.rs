@@ -6,7 +6,9 @@
 //!
 //! A snapshot holds only what was dumped, so a kind it never mentions is taken to have no
 //! objects (its desired resources are reported missing), not to be unknown to the
-//! cluster.
+//! cluster. A snapshot that holds Applications is the cluster Argo CD runs in: only
+//! Applications found in it with an `in-cluster` destination have their resources
+//! compared. One without Applications stands for every destination (use `--app`).
 
 use super::{ApiKind, ClusterSource, Discovery, ListRequest, LiveError, Target, split_api_version};
 use crate::load::yaml;
@@ -141,8 +143,22 @@ impl ClusterSource for SnapshotSource {
         self.label.clone()
     }
 
+    /// A snapshot of the cluster Argo CD runs in (it holds Applications) is recognised
+    /// like a cluster: `in-cluster` destinations of the Applications found in it. Any
+    /// other snapshot stands for every destination.
     fn target(&self) -> Target {
-        Target::Any
+        let has_apps = self
+            .objects
+            .get(&(super::ARGO_GROUP.to_owned(), "Application".to_owned()))
+            .is_some_and(|v| !v.is_empty());
+        if has_apps {
+            Target::Cluster {
+                server: String::new(),
+                names: Vec::new(),
+            }
+        } else {
+            Target::Any
+        }
     }
 
     fn discover(&self, api_versions: &BTreeSet<String>) -> Result<Discovery, LiveError> {
@@ -175,7 +191,7 @@ impl ClusterSource for SnapshotSource {
         &self,
         requests: &[ListRequest],
         tick: &(dyn Fn() + Sync),
-    ) -> Result<Vec<Vec<Value>>, LiveError> {
+    ) -> Vec<Result<Vec<Value>, LiveError>> {
         let mut out = Vec::with_capacity(requests.len());
         for r in requests {
             let all = self
@@ -193,10 +209,10 @@ impl ClusterSource for SnapshotSource {
                 })
                 .cloned()
                 .collect();
-            out.push(items);
+            out.push(Ok(items));
             tick();
         }
-        Ok(out)
+        out
     }
 }
 
@@ -235,7 +251,11 @@ mod tests {
                 namespace: Some("prod".into()),
             },
         ];
-        let got = s.list(&reqs, &|| {}).expect("lists");
+        let got: Vec<Vec<Value>> = s
+            .list(&reqs, &|| {})
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .expect("lists");
         assert_eq!(got[0].len(), 1);
         assert_eq!(
             got[0][0].pointer("/metadata/labels/second"),
