@@ -708,3 +708,68 @@ fn suppressions_and_selection_apply_to_drift() {
     );
     assert_eq!(codes(&json(&r)), ["LIVE001"]);
 }
+
+#[test]
+fn managed_fields_managers_trust_the_live_value() {
+    // `kubectl set image` (manager kubectl-set) changed the image; the Application trusts
+    // that manager, so the field it owns is not compared.
+    let text = live()
+        .replace("image: nginx:1.27\n", "image: nginx:1.26\n")
+        .replace("- manager: argocd-controller", "- manager: kubectl-set");
+    let s = server(&text);
+    let r = run(&s, &["--format", "json"]);
+    assert_eq!(
+        codes(&json(&r)),
+        ["LIVE001"],
+        "without the rule it is drift"
+    );
+    let repo = repo_copy();
+    let app = repo.path().join("apps/web.yaml");
+    let body = std::fs::read_to_string(&app).expect("read");
+    std::fs::write(
+        &app,
+        format!("{body}    - group: apps\n      kind: Deployment\n      managedFieldsManagers:\n        - kubectl-set\n"),
+    )
+    .expect("write");
+    // The live Application has the same spec, so LIVE003 stays quiet.
+    let live_app = text.replace(
+        "            - /spec/replicas\n",
+        "            - /spec/replicas\n        - group: apps\n          kind: Deployment\n          managedFieldsManagers:\n            - kubectl-set\n",
+    );
+    let s = server(&live_app);
+    let r = run_with(repo.path(), &s.kubeconfig("t0ken"), &["--format", "json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(codes(&json(&r)), Vec::<String>::new());
+}
+
+#[test]
+fn a_field_removed_from_the_repository_but_still_live_is_drift() {
+    // The last apply set a label the repository no longer has; it is still live.
+    let text = live()
+        .replace(
+            "\"labels\":{\"app\":\"web\"},\"name\":\"web\"",
+            "\"labels\":{\"app\":\"web\",\"tier\":\"front\"},\"name\":\"web\"",
+        )
+        .replacen(
+            "      labels:\n        app: web\n",
+            "      labels:\n        app: web\n        tier: front\n",
+            1,
+        );
+    let s = server(&text);
+    let r = run(&s, &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let v = json(&r);
+    let d = diagnostics(&v);
+    assert_eq!(codes(&v), ["LIVE001"]);
+    assert_eq!(
+        d[0]["diff"],
+        serde_json::json!([{"pointer": "/metadata/labels/tier", "live": "front"}])
+    );
+    assert!(
+        d[0]["message"].as_str().is_some_and(|m| m.contains(
+            "/metadata/labels/tier was removed from the repository but is still \"front\" live"
+        )),
+        "{}",
+        d[0]["message"]
+    );
+}
