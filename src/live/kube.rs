@@ -67,57 +67,10 @@ impl KubeSource {
             .enable_all()
             .build()
             .map_err(|e| LiveError::Other(format!("cannot start the network runtime: {e}")))?;
-        let kubeconfig = match &opts.kubeconfig {
-            Some(path) => Kubeconfig::read_from(path).map_err(|e| {
-                LiveError::Config(format!("cannot read kubeconfig {}: {e}", path.display()))
-            })?,
-            None => Kubeconfig::read().map_err(|e| {
-                let from = std::env::var_os("KUBECONFIG").map_or_else(
-                    || "~/.kube/config".to_owned(),
-                    |v| format!("KUBECONFIG={}", v.to_string_lossy()),
-                );
-                LiveError::Config(format!("cannot read the kubeconfig ({from}): {e}"))
-            })?,
+        let (mut config, context, names) = match in_cluster(opts) {
+            Some(found) => found?,
+            None => from_kubeconfig(opts, &runtime)?,
         };
-        let known: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
-        let listed = || {
-            if known.is_empty() {
-                "the kubeconfig has no contexts".to_owned()
-            } else {
-                format!("contexts: {}", known.join(", "))
-            }
-        };
-        let context = match opts.context.clone().or(kubeconfig.current_context.clone()) {
-            Some(c) if !c.is_empty() => c,
-            _ => {
-                return Err(LiveError::Config(format!(
-                    "the kubeconfig sets no current-context: pass --context ({})",
-                    listed()
-                )));
-            }
-        };
-        let Some(entry) = kubeconfig.contexts.iter().find(|c| c.name == context) else {
-            let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
-            let hint = crate::rules::did_you_mean(&context, &candidates)
-                .map(|s| format!(" (did you mean '{s}'?)"))
-                .unwrap_or_default();
-            return Err(LiveError::Config(format!(
-                "context '{context}' is not in the kubeconfig{hint}; {}",
-                listed()
-            )));
-        };
-        let cluster_name = entry
-            .context
-            .as_ref()
-            .map(|c| c.cluster.clone())
-            .unwrap_or_default();
-        let options = KubeConfigOptions {
-            context: Some(context.clone()),
-            ..KubeConfigOptions::default()
-        };
-        let mut config = runtime
-            .block_on(kube::Config::from_custom_kubeconfig(kubeconfig, &options))
-            .map_err(|e| LiveError::Config(format!("kubeconfig context '{context}': {e}")))?;
         config.connect_timeout = Some(opts.timeout);
         config.read_timeout = Some(opts.timeout);
         config.write_timeout = Some(opts.timeout);
@@ -134,10 +87,6 @@ impl KubeSource {
                 ))
             })?
         };
-        let mut names = vec![context.clone()];
-        if !cluster_name.is_empty() && cluster_name != context {
-            names.push(cluster_name);
-        }
         Ok(KubeSource {
             runtime,
             client,
@@ -305,6 +254,98 @@ impl KubeSource {
         }
         Ok(items)
     }
+}
+
+/// kubectl's fallback inside a pod: no `--kubeconfig`, no `KUBECONFIG`, no
+/// `~/.kube/config`, and the service account's environment. The cluster is then the one
+/// the pod runs in, which Argo CD calls `in-cluster`.
+fn in_cluster(
+    opts: &KubeOptions,
+) -> Option<Result<(kube::Config, String, Vec<String>), LiveError>> {
+    let no_file = opts.kubeconfig.is_none()
+        && opts.context.is_none()
+        && std::env::var_os("KUBECONFIG").is_none_or(|v| v.is_empty())
+        && std::env::home_dir().is_none_or(|h| !h.join(".kube").join("config").exists());
+    if !no_file || std::env::var_os("KUBERNETES_SERVICE_HOST").is_none() {
+        return None;
+    }
+    Some(
+        kube::Config::incluster()
+            .map(|c| {
+                (
+                    c,
+                    "in-cluster".to_owned(),
+                    vec![crate::model::cluster::IN_CLUSTER_NAME.to_owned()],
+                )
+            })
+            .map_err(|e| {
+                LiveError::Config(format!("cannot use the in-cluster configuration: {e}"))
+            }),
+    )
+}
+
+/// The kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`) and the
+/// context's configuration; the names the cluster is known by (context and cluster).
+fn from_kubeconfig(
+    opts: &KubeOptions,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(kube::Config, String, Vec<String>), LiveError> {
+    let kubeconfig = match &opts.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path).map_err(|e| {
+            LiveError::Config(format!("cannot read kubeconfig {}: {e}", path.display()))
+        })?,
+        None => Kubeconfig::read().map_err(|e| {
+            let from = std::env::var_os("KUBECONFIG").map_or_else(
+                || "~/.kube/config".to_owned(),
+                |v| format!("KUBECONFIG={}", v.to_string_lossy()),
+            );
+            LiveError::Config(format!("cannot read the kubeconfig ({from}): {e}"))
+        })?,
+    };
+    let known: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+    let listed = || {
+        if known.is_empty() {
+            "the kubeconfig has no contexts".to_owned()
+        } else {
+            format!("contexts: {}", known.join(", "))
+        }
+    };
+    let context = match opts.context.clone().or(kubeconfig.current_context.clone()) {
+        Some(c) if !c.is_empty() => c,
+        _ => {
+            return Err(LiveError::Config(format!(
+                "the kubeconfig sets no current-context: pass --context ({})",
+                listed()
+            )));
+        }
+    };
+    let Some(entry) = kubeconfig.contexts.iter().find(|c| c.name == context) else {
+        let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
+        let hint = crate::rules::did_you_mean(&context, &candidates)
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+        return Err(LiveError::Config(format!(
+            "context '{context}' is not in the kubeconfig{hint}; {}",
+            listed()
+        )));
+    };
+    let cluster_name = entry
+        .context
+        .as_ref()
+        .map(|c| c.cluster.clone())
+        .unwrap_or_default();
+    let options = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..KubeConfigOptions::default()
+    };
+    let config = runtime
+        .block_on(kube::Config::from_custom_kubeconfig(kubeconfig, &options))
+        .map_err(|e| LiveError::Config(format!("kubeconfig context '{context}': {e}")))?;
+    let mut names = vec![context.clone()];
+    if !cluster_name.is_empty() && cluster_name != context {
+        names.push(cluster_name);
+    }
+    Ok((config, context, names))
 }
 
 /// An error and its sources, joined with `: `.
