@@ -256,6 +256,9 @@ impl KubeSource {
     }
 }
 
+/// A client configuration, the context's name and the names its cluster is known by.
+type Selected = (kube::Config, String, Vec<String>);
+
 /// kubectl's fallback inside a pod: no `--kubeconfig`, no `KUBECONFIG`, no
 /// `~/.kube/config`, and the service account's environment. The cluster is then the one
 /// the pod runs in, which Argo CD calls `in-cluster`.
@@ -289,7 +292,7 @@ fn in_cluster(
 fn from_kubeconfig(
     opts: &KubeOptions,
     runtime: &tokio::runtime::Runtime,
-) -> Result<(kube::Config, String, Vec<String>), LiveError> {
+) -> Result<Selected, LiveError> {
     let kubeconfig = match &opts.kubeconfig {
         Some(path) => Kubeconfig::read_from(path).map_err(|e| {
             LiveError::Config(format!("cannot read kubeconfig {}: {e}", path.display()))
