@@ -264,7 +264,7 @@ type Selected = (kube::Config, String, Vec<String>);
 /// the pod runs in, which Argo CD calls `in-cluster`.
 fn in_cluster(
     opts: &KubeOptions,
-) -> Option<Result<(kube::Config, String, Vec<String>), LiveError>> {
+) -> Option<Result<Selected, LiveError>> {
     let no_file = opts.kubeconfig.is_none()
         && opts.context.is_none()
         && std::env::var_os("KUBECONFIG").is_none_or(|v| v.is_empty())
