@@ -773,3 +773,36 @@ fn a_field_removed_from_the_repository_but_still_live_is_drift() {
         d[0]["message"]
     );
 }
+
+#[test]
+fn destinations_match_by_server_url_or_cluster_name() {
+    // Without live Applications, only a destination naming this cluster is compared.
+    let text = live();
+    let cut = text
+        .find("  - apiVersion: argoproj.io/v1alpha1")
+        .unwrap_or(text.len());
+    let s = server(&text[..cut].replace("LOG_LEVEL: info", "LOG_LEVEL: debug"));
+    let r = run(&s, &[]);
+    assert_eq!(r.code, 2, "in-cluster is not recognised here: {}", r.stderr);
+    for destination in [
+        format!("server: {}/", s.url),
+        "name: test-cluster".to_owned(),
+        "name: test".to_owned(),
+    ] {
+        let repo = repo_copy();
+        let app = repo.path().join("apps/web.yaml");
+        let body = std::fs::read_to_string(&app).expect("read");
+        std::fs::write(
+            &app,
+            body.replace("server: https://kubernetes.default.svc", &destination),
+        )
+        .expect("write");
+        let r = run_with(
+            repo.path(),
+            &s.kubeconfig("t0ken"),
+            &["--app", "web", "--format", "json"],
+        );
+        assert_eq!(r.code, 1, "{destination}: {}\n{}", r.stdout, r.stderr);
+        assert_eq!(codes(&json(&r)), ["LIVE001"], "{destination}");
+    }
+}

@@ -262,9 +262,7 @@ type Selected = (kube::Config, String, Vec<String>);
 /// kubectl's fallback inside a pod: no `--kubeconfig`, no `KUBECONFIG`, no
 /// `~/.kube/config`, and the service account's environment. The cluster is then the one
 /// the pod runs in, which Argo CD calls `in-cluster`.
-fn in_cluster(
-    opts: &KubeOptions,
-) -> Option<Result<Selected, LiveError>> {
+fn in_cluster(opts: &KubeOptions) -> Option<Result<Selected, LiveError>> {
     let no_file = opts.kubeconfig.is_none()
         && opts.context.is_none()
         && std::env::var_os("KUBECONFIG").is_none_or(|v| v.is_empty())
