@@ -4,6 +4,7 @@
 //! under testdata/rules/).
 
 mod apiserver;
+mod common;
 
 use apiserver::{ApiServer, Behaviour, default_kinds};
 use serde_json::Value;
@@ -805,4 +806,60 @@ fn destinations_match_by_server_url_or_cluster_name() {
         assert_eq!(r.code, 1, "{destination}: {}\n{}", r.stdout, r.stderr);
         assert_eq!(codes(&json(&r)), ["LIVE001"], "{destination}");
     }
+}
+
+#[test]
+fn rendered_resources_point_at_the_file_they_came_from() {
+    let found = common::on_path("kubectl").is_some() || common::on_path("kustomize").is_some();
+    if !common::tool_available("kubectl or kustomize", found, "install kubectl") {
+        return;
+    }
+    let repo = repo_copy();
+    std::fs::write(
+        repo.path().join("web/kustomization.yaml"),
+        "resources:\n  - deployment.yaml\n  - config.yaml\n  - secret.yaml\nimages:\n  - name: nginx\n    newTag: \"1.28\"\n",
+    )
+    .expect("write");
+    let text = live().replace("image: nginx:1.27\n", "image: nginx:1.26\n");
+    let snapshot = tempfile::tempdir().expect("tempdir");
+    let path = snapshot.path().join("live.yaml");
+    std::fs::write(&path, text).expect("write");
+    let r = snapshot_run(repo.path(), &path, &["--app", "web", "--format", "json"]);
+    let v = json(&r);
+    let d = diagnostics(&v);
+    // The Deployment was rendered by kustomize (its image is the rendered one); the
+    // finding is on the image line of the file it was built from.
+    assert_eq!(codes(&v), ["LIVE001"], "{v}\n{}", r.stderr);
+    assert_eq!(d[0]["diff"][0]["desired"], "nginx:1.28", "{v}");
+    assert_eq!(
+        (d[0]["file"].as_str(), d[0]["line"].as_u64()),
+        (Some("web/deployment.yaml"), Some(19)),
+        "{v}"
+    );
+}
+
+#[test]
+fn the_progress_line_shows_on_a_terminal() {
+    let found = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::tool_available("script (util-linux)", found, "install util-linux") {
+        return;
+    }
+    let out = Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{BIN}' drift {REPO} --live-snapshot {LIVE} --app web"),
+            "/dev/null",
+        ])
+        .env("KUBECTL_GITOPS_PROGRESS_DELAY_MS", "0")
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("listing"), "{screen}");
+    assert!(screen.contains("comparing"), "{screen}");
+    assert!(screen.contains("0 errors, 0 warnings"), "{screen}");
 }
