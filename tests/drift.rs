@@ -863,3 +863,50 @@ fn the_progress_line_shows_on_a_terminal() {
     assert!(screen.contains("comparing"), "{screen}");
     assert!(screen.contains("0 errors, 0 warnings"), "{screen}");
 }
+
+#[test]
+fn child_applications_are_compared_with_their_parents_rules() {
+    let app = |name: &str, path: &str, extra: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/drift.git\n    path: {path}\n    targetRevision: main\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: argocd\n{extra}"
+        )
+    };
+    let ignore = "  ignoreDifferences:\n    - group: argoproj.io\n      kind: Application\n      jsonPointers:\n        - /spec/syncPolicy\n";
+    let child = app(
+        "child",
+        "child",
+        "  syncPolicy:\n    automated:\n      prune: true\n",
+    );
+    let live_child = format!(
+        "{}  syncPolicy:\n    automated:\n      prune: false\n",
+        app("child", "child", "")
+    );
+    for (rule, want) in [("", vec!["LIVE003"]), (ignore, vec![])] {
+        let repo = common::fixture(&[
+            (
+                ".kubectl-gitops.yaml",
+                "repoURLs: [https://github.com/acme/drift.git]\n",
+            ),
+            ("root.yaml", &app("root", "children", rule)),
+            ("children/child.yaml", &child),
+            ("child/.keep", ""),
+        ]);
+        let snap = tempfile::tempdir().expect("tempdir");
+        let path = snap.path().join("apps.yaml");
+        std::fs::write(
+            &path,
+            format!("{}---\n{live_child}", app("root", "children", rule)),
+        )
+        .expect("write");
+        let r = snapshot_run(repo.path(), &path, &["--format", "json"]);
+        let v = json(&r);
+        assert_eq!(codes(&v), want, "{v}\n{}", r.stderr);
+        if let Some(d) = diagnostics(&v).first() {
+            assert_eq!(d["file"], "children/child.yaml");
+            assert_eq!(
+                d["diff"],
+                serde_json::json!([{"pointer": "/spec/syncPolicy/automated/prune", "desired": true, "live": false}])
+            );
+        }
+    }
+}
