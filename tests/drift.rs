@@ -407,6 +407,10 @@ fn secret_drift_is_reported_by_key_without_values() {
         d[0]["diff"],
         serde_json::json!([{"pointer": "/data/password", "desired": "(redacted)", "live": "(redacted)"}])
     );
+    assert_eq!(
+        d[0]["message"],
+        "Secret prod/web-credentials differs from the cluster in 1 field: /data/password differs (Secret values are not shown)"
+    );
     for format in ["human", "json", "sarif", "github", "concise"] {
         let r = run(&s, &["--format", format, "--color", "always"]);
         assert_eq!(r.code, 1, "{format}");

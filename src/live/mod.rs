@@ -879,7 +879,27 @@ fn display(u: &Unit<'_>) -> String {
     }
 }
 
+/// Whether a value is a redacted Secret value (or a map of them).
+fn redacted(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s == compare::REDACTED,
+        Value::Object(m) => !m.is_empty() && m.values().all(redacted),
+        _ => false,
+    }
+}
+
 fn describe_field(f: &FieldDiff) -> String {
+    let hidden = f.desired.iter().chain(&f.live).any(redacted);
+    if hidden {
+        return match (&f.desired, &f.live) {
+            (Some(_), Some(_)) => format!("{} differs (Secret values are not shown)", f.pointer),
+            (Some(_), None) => format!("{} is set in the repository and not live", f.pointer),
+            _ => format!(
+                "{} was removed from the repository but is still live",
+                f.pointer
+            ),
+        };
+    }
     match (&f.desired, &f.live) {
         (Some(d), Some(l)) => format!(
             "{} is {} in the repository and {} live",
@@ -924,6 +944,7 @@ fn drifted(code: &str, u: &Unit<'_>, fields: &[FieldDiff]) -> Diagnostic {
         msg.push_str(&format!("; and {} more", n - 3));
     }
     let label = match &first.live {
+        Some(l) if redacted(l) => "differs live".to_owned(),
         Some(l) => format!("live: {}", show(Some(l))),
         None if first.desired.is_some() => "not set live".to_owned(),
         None => "removed here, still live".to_owned(),
@@ -939,6 +960,7 @@ fn drifted(code: &str, u: &Unit<'_>, fields: &[FieldDiff]) -> Diagnostic {
         }
         seen.push(span);
         let text = match &f.live {
+            Some(l) if redacted(l) => "differs live".to_owned(),
             Some(l) => format!("live: {}", show(Some(l))),
             None if f.desired.is_some() => "not set live".to_owned(),
             None => format!("{} removed here, still live", f.pointer),
