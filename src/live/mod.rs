@@ -762,6 +762,11 @@ fn compare_unit(
 ) -> Result<Option<Finding>, String> {
     let mut desired = desired_json(u);
     let mut live = found.clone();
+    // Objects are matched by group and kind: a cluster serves the version asked for, and
+    // a snapshot may hold another version of the same object.
+    if let (Some(v), Some(m)) = (desired.get("apiVersion").cloned(), live.as_object_mut()) {
+        m.insert("apiVersion".into(), v);
+    }
     compare::normalize_secret(&mut desired);
     if let Some(normalizer) = normalizer {
         let report = normalizer.normalize_pair(lookup, &mut live, &mut desired);
