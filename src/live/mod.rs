@@ -926,9 +926,15 @@ fn describe_field(f: &FieldDiff) -> String {
     }
 }
 
+/// The LIVE001/LIVE003 finding for a unit whose `fields` differ (never empty).
 fn drifted(code: &str, u: &Unit<'_>, fields: &[FieldDiff]) -> Diagnostic {
     let o = u.object;
-    let first = &fields[0];
+    let none = FieldDiff {
+        pointer: String::new(),
+        desired: None,
+        live: None,
+    };
+    let first = fields.first().unwrap_or(&none);
     let n = fields.len();
     let mut msg = if code == "LIVE003" {
         format!(
