@@ -914,3 +914,24 @@ fn child_applications_are_compared_with_their_parents_rules() {
         }
     }
 }
+
+#[test]
+fn requests_in_flight_are_bounded() {
+    // Three lists in prod (Deployments, ConfigMaps, Secrets), each answered slowly.
+    let slow = || Behaviour {
+        slow: vec![("/namespaces/prod/".to_owned(), Duration::from_millis(300))],
+        ..Behaviour::default()
+    };
+    let s = ApiServer::start(default_kinds(), &live(), slow());
+    let r = run(&s, &["--max-requests", "1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s.max_in_flight(), 1);
+    let s = ApiServer::start(default_kinds(), &live(), slow());
+    let r = run(&s, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        s.max_in_flight() >= 2,
+        "lists run concurrently: {}",
+        s.max_in_flight()
+    );
+}

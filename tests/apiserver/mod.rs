@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -80,6 +81,7 @@ pub struct Behaviour {
 pub struct ApiServer {
     pub url: String,
     pub log: Arc<Mutex<Vec<Logged>>>,
+    state: Arc<State>,
 }
 
 struct State {
@@ -87,6 +89,9 @@ struct State {
     objects: Vec<Value>,
     behaviour: Behaviour,
     log: Arc<Mutex<Vec<Logged>>>,
+    /// Requests being answered now, and the most there ever were.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
 }
 
 impl ApiServer {
@@ -110,17 +115,26 @@ impl ApiServer {
             objects,
             behaviour,
             log: log.clone(),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
         });
+        let accepting = state.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let state = state.clone();
+                let state = accepting.clone();
                 std::thread::spawn(move || serve(stream, &state));
             }
         });
         ApiServer {
             url: format!("http://{addr}"),
             log,
+            state,
         }
+    }
+
+    /// The most requests that were ever being answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
     }
 
     pub fn requests(&self) -> Vec<Logged> {
@@ -189,12 +203,15 @@ fn serve(stream: TcpStream, state: &State) {
         if let Ok(mut l) = state.log.lock() {
             l.push(logged.clone());
         }
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.max_in_flight.fetch_max(now, Ordering::SeqCst);
         for (needle, delay) in &state.behaviour.slow {
             if path.contains(needle.as_str()) {
                 std::thread::sleep(*delay);
             }
         }
         let (code, answer) = respond(state, &logged);
+        state.in_flight.fetch_sub(1, Ordering::SeqCst);
         let text = answer.to_string();
         let reason = match code {
             200 => "OK",
