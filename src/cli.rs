@@ -48,8 +48,8 @@ pub enum Command {
     Ignores(IgnoresArgs),
     /// Work with ApplicationSets offline
     Appset(AppsetArgs),
-    /// Compare the repository with what a cluster runs (read-only: discovery, get and
-    /// list) and report drift: exit 0 none, 1 drift, 2 could not check
+    /// Compare the repository with what a cluster runs (read-only: discovery and lists)
+    /// and report drift: exit 0 none, 1 drift, 2 could not check
     Drift(DriftArgs),
     /// List the rule catalogue
     Rules(RulesArgs),
@@ -372,7 +372,8 @@ pub struct DriftArgs {
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// Read the live state from `kubectl get -o yaml` dumps (a file or a directory of
-    /// them) instead of a cluster; every selected Application is compared with it
+    /// them) instead of a cluster. A dump holding Applications is the cluster Argo CD runs
+    /// in (in-cluster destinations); one without stands for every destination
     #[arg(long, value_name = "FILE", conflicts_with_all = ["context", "kubeconfig"])]
     pub live_snapshot: Option<PathBuf>,
     /// Limit for each request to the cluster, connecting included (`30s`, `1m`, `500ms`)
@@ -387,7 +388,7 @@ pub struct DriftArgs {
     /// Write the report to FILE instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Lowest severity that makes the exit code 1 (default: any finding)
+    /// Lowest severity that makes the exit code 1 (info: any finding)
     #[arg(long, value_enum, default_value_t = FailOn::Info)]
     pub fail_on: FailOn,
     #[command(flatten)]
