@@ -48,6 +48,9 @@ pub enum Command {
     Ignores(IgnoresArgs),
     /// Work with ApplicationSets offline
     Appset(AppsetArgs),
+    /// Compare the repository with what a cluster runs (read-only: discovery and lists)
+    /// and report drift: exit 0 none, 1 drift, 2 could not check
+    Drift(DriftArgs),
     /// List the rule catalogue
     Rules(RulesArgs),
     /// Show one rule's documentation
@@ -349,6 +352,253 @@ impl AppsetGenerateArgs {
     }
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct DriftArgs {
+    /// Repository directory (or file)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Only this Application: NAME, or NAMESPACE/NAME (repeatable; default: every
+    /// Application whose destination is the selected cluster)
+    #[arg(long, value_name = "NAME")]
+    pub app: Vec<String>,
+    /// The kubeconfig context (default: the current-context)
+    #[arg(long, value_name = "CONTEXT")]
+    pub context: Option<String>,
+    /// The kubeconfig file (default: KUBECONFIG, a list of files merged as kubectl merges
+    /// them, else ~/.kube/config)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Only objects in this namespace
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Read the live state from `kubectl get -o yaml` dumps (a file or a directory of
+    /// them) instead of a cluster. A dump holding Applications is the cluster Argo CD runs
+    /// in (in-cluster destinations); one without stands for every destination
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["context", "kubeconfig"])]
+    pub live_snapshot: Option<PathBuf>,
+    /// Limit for each request to the cluster, connecting included (`30s`, `1m`, `500ms`)
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
+    /// Requests to the cluster in flight at once
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_requests: usize,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 (info: any finding)
+    #[arg(long, value_enum, default_value_t = FailOn::Info)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub repo: RepoOptions,
+    /// Colour: auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE and whether output is a terminal
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No summary line and no notes (and no progress line)
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl DriftArgs {
+    /// Defaults as on the command line, for this path.
+    pub fn new(path: PathBuf) -> Self {
+        DriftArgs {
+            path,
+            app: Vec::new(),
+            context: None,
+            kubeconfig: None,
+            namespace: None,
+            live_snapshot: None,
+            request_timeout: std::time::Duration::from_secs(30),
+            max_requests: 8,
+            format: Format::Human,
+            output: None,
+            fail_on: FailOn::Info,
+            repo: RepoOptions::default(),
+            color: ColorChoice::Never,
+            quiet: false,
+        }
+    }
+
+    /// The lint whose model drift compares: only the LIVE rules are selected, so no lint
+    /// rule runs (`--select` narrows the LIVE rules further).
+    fn lint_args(&self) -> LintArgs {
+        let mut repo = self.repo.clone();
+        if repo.select.is_empty() {
+            repo.select = vec!["LIVE".to_owned()];
+        }
+        LintArgs {
+            repo,
+            ..LintArgs::new(vec![self.path.clone()])
+        }
+    }
+}
+
+/// `30s`, `1m`, `500ms`, `2h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (30s, 1m, 500ms)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("'{s}' is not a duration (30s, 1m, 500ms)")),
+    };
+    if !(secs > 0.0 && secs < 86_400.0 * 365.0) {
+        return Err(format!("'{s}': the timeout must be more than 0"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// What `drift` found, before it is rendered.
+pub struct DriftResult {
+    pub lint: LintResult,
+    /// The reported findings, sorted; their diagnostics are `diagnostics`.
+    pub findings: Vec<crate::live::Finding>,
+    pub diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    pub checked: report::drift::Checked,
+    pub summary: Summary,
+}
+
+/// Runs `drift` against `source` (tests pass a snapshot or a client of their own).
+pub fn drift_with(
+    args: &DriftArgs,
+    source: &(dyn crate::live::ClusterSource + Sync),
+    progress: &Progress,
+) -> Result<DriftResult> {
+    let opts = crate::live::Options {
+        apps: args.app.clone(),
+        namespace: args.namespace.clone(),
+    };
+    let lint_args = args.lint_args();
+    let (lint, outcome) = lint_with_progress(&lint_args, None, progress, |repo, model, _| {
+        crate::live::check(repo, model, source, &opts, progress)
+    })?;
+    let outcome = outcome?;
+    let select = lint_args.repo.select.clone();
+    let ignore: Vec<String> = lint
+        .config
+        .ignore
+        .iter()
+        .chain(&args.repo.ignore)
+        .cloned()
+        .collect();
+    let selection = Selection::new(&lint.catalogue, &select, &ignore, &lint.config.severity)
+        .map_err(anyhow::Error::msg)?;
+    let (findings, suppressed) =
+        crate::live::finish(outcome.findings, &lint.repo, &lint.catalogue, &selection);
+    let diagnostics: Vec<crate::diagnostic::Diagnostic> =
+        findings.iter().map(|f| f.diagnostic.clone()).collect();
+    let mut summary = Summary {
+        files: lint.repo.files,
+        documents: lint.repo.documents,
+        suppressed,
+        ..Summary::default()
+    };
+    summary.count(&diagnostics);
+    let checked = report::drift::Checked {
+        source: source.describe(),
+        applications: outcome.applications,
+        resources: outcome.resources,
+        lists: outcome.lists,
+        notes: outcome.notes,
+    };
+    Ok(DriftResult {
+        lint,
+        findings,
+        diagnostics,
+        checked,
+        summary,
+    })
+}
+
+/// The live source `drift` reads: the snapshot, else the kubeconfig's cluster.
+fn drift_source(args: &DriftArgs) -> Result<Box<dyn crate::live::ClusterSource + Sync>> {
+    if let Some(path) = &args.live_snapshot {
+        return Ok(Box::new(crate::live::snapshot::SnapshotSource::read(path)?));
+    }
+    #[cfg(feature = "live")]
+    {
+        let opts = crate::live::kube::KubeOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            timeout: args.request_timeout,
+            concurrency: args.max_requests,
+        };
+        Ok(Box::new(crate::live::kube::KubeSource::connect(&opts)?))
+    }
+    #[cfg(not(feature = "live"))]
+    {
+        bail!(
+            "this kubectl-gitops was built without the `live` feature: it cannot reach a cluster; use --live-snapshot"
+        )
+    }
+}
+
+/// `drift`: 0 no drift, 1 drift (a finding at or above `--fail-on`), 2 could not check.
+fn drift(args: &DriftArgs) -> Result<i32> {
+    if !args.path.exists() {
+        bail!(
+            "cannot read {}: no such file or directory",
+            args.path.display()
+        );
+    }
+    let source = drift_source(args)?;
+    let show_progress = !args.quiet
+        && matches!(args.format, Format::Human | Format::Concise)
+        && crate::progress::stderr_is_interactive();
+    let progress = Progress::start(show_progress);
+    let result = drift_with(args, source.as_ref(), &progress);
+    progress.finish();
+    let result = result?;
+    if !args.quiet {
+        for n in &result.checked.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    let color = use_color(args.color, args.output.is_some());
+    let input = report::Input {
+        diagnostics: &result.diagnostics,
+        db: &result.lint.repo.db,
+        catalogue: &result.lint.catalogue,
+        summary: result.summary,
+        quiet: args.quiet,
+        color,
+        root_prefix: &result.lint.root_prefix,
+        fingerprints: &[],
+    };
+    let text = match args.format {
+        Format::Human => report::drift::human(&input, &result.findings, &result.checked),
+        Format::Concise => report::concise::render(&input),
+        Format::Json => report::drift::json(&input, &result.findings, &result.checked),
+        Format::Sarif => report::sarif::render(&input),
+        Format::Github => report::github::render(&input),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print_stdout(&text)?,
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::None => None,
+    };
+    let failed = threshold.is_some_and(|t| result.diagnostics.iter().any(|d| d.severity >= t));
+    std::mem::forget(result);
+    Ok(i32::from(failed))
+}
+
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -488,6 +738,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Appset(AppsetArgs {
             command: AppsetCommand::Generate(args),
         }) => appset_generate(&args),
+        Command::Drift(args) => drift(&args),
         Command::Rules(args) => {
             let cat = Catalogue::builtin()?;
             print_stdout(&crate::report::rules::render(&cat, args.format))?;

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod progress;

@@ -2,8 +2,10 @@
 //! fixtures for every rule, `NATIVE` one-to-one with the non-declarative declarations,
 //! the docs' examples behave as documented, and rules/README.md is up to date.
 
-use kubectl_gitops::cli::{LintArgs, RulesFormat, lint_paths};
+use kubectl_gitops::cli::{DriftArgs, LintArgs, RulesFormat, drift_with, lint_paths};
 use kubectl_gitops::engine::catalogue::{Catalogue, DOC_HEADINGS};
+use kubectl_gitops::live::snapshot::SnapshotSource;
+use kubectl_gitops::progress::Progress;
 use kubectl_gitops::rules::NATIVE;
 use std::collections::BTreeSet;
 
@@ -46,9 +48,14 @@ fn docs_have_every_heading_in_order() {
     }
 }
 
+/// Rules that need a cluster (`requires: cluster`, the LIVE rules) have no lint
+/// fixtures: `tests/drift.rs` runs them against a test API server and snapshots.
 #[test]
 fn every_rule_has_fixtures() {
     for r in catalogue().rules() {
+        if r.requires.is_some() {
+            continue;
+        }
         let dir = format!("testdata/rules/{}-{}", r.code, r.name);
         for kind in ["invalid", "valid"] {
             let ok = std::path::Path::new(&format!("{dir}/{kind}.yaml")).exists()
@@ -62,7 +69,9 @@ fn every_rule_has_fixtures() {
 /// it holds `# file: <path>` lines: each starts a file of that path (relative to the
 /// repository root), so an example can show a repository: a `.kubectl-gitops.yaml` with
 /// its `repoURLs`, Applications and the directories their sources point at. Lines before
-/// the first marker go to `example.yaml`.
+/// the first marker go to `example.yaml`. For rules that need a cluster, files under
+/// `cluster/` are what the cluster returns: they become the `--live-snapshot` of a
+/// `drift` run instead of files of the repository.
 fn example_files(text: &str) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = vec![("example.yaml".to_owned(), String::new())];
     for line in text.lines() {
@@ -79,6 +88,29 @@ fn example_files(text: &str) -> Vec<(String, String)> {
         .into_iter()
         .filter(|(p, body)| p != "example.yaml" || !body.trim().is_empty())
         .collect()
+}
+
+/// Runs `drift` over an example: its `cluster/` files are the live snapshot.
+fn drift_text(code: &str, text: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let live = tempfile::tempdir().expect("tempdir");
+    for (rel, body) in example_files(text) {
+        let (root, rel) = match rel.strip_prefix("cluster/") {
+            Some(r) => (live.path(), r.to_owned()),
+            None => (dir.path(), rel),
+        };
+        let path = root.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create example directory");
+        }
+        std::fs::write(&path, body).expect("write example");
+    }
+    let mut args = DriftArgs::new(dir.path().to_path_buf());
+    args.repo.select = vec![code.to_owned()];
+    args.repo.repo_urls = vec!["https://github.com/acme/gitops.git".to_owned()];
+    let source = SnapshotSource::read(live.path()).expect("snapshot");
+    let result = drift_with(&args, &source, &Progress::hidden()).expect("drift example");
+    result.diagnostics.iter().map(|d| d.code.clone()).collect()
 }
 
 fn lint_text(code: &str, text: &str) -> Vec<String> {
@@ -139,14 +171,19 @@ fn doc_examples_fire_and_fixes_do_not() {
             );
             continue;
         };
-        let fired = lint_text(&r.code, &example);
+        let run = if r.requires.is_some() {
+            drift_text
+        } else {
+            lint_text
+        };
+        let fired = run(&r.code, &example);
         assert!(
             fired.contains(&r.code),
             "{}: its Example does not fire: {fired:?}",
             r.code
         );
         let fix = r.doc_example("## Use instead").unwrap_or_default();
-        let fired = lint_text(&r.code, &fix);
+        let fired = run(&r.code, &fix);
         assert!(
             !fired.contains(&r.code),
             "{}: its Use instead fires",

@@ -45,6 +45,10 @@ pub struct RuleMeta {
     pub docs: String,
     /// Present for declarative rules.
     pub check: Option<Check>,
+    /// What the rule needs besides the repository: `Some("cluster")` for the LIVE rules,
+    /// which only `drift` reports (their doc examples name the live objects in
+    /// `# file: cluster/…` files, and their fixtures live in `tests/drift.rs`).
+    pub requires: Option<String>,
     /// Where the declaration came from (`rules/sync/SYN001-invalid-sync-wave.yaml`).
     pub origin: String,
     pub builtin: bool,
@@ -202,9 +206,13 @@ fn category_rank(code: &str) -> usize {
         .unwrap_or(CATEGORIES.len())
 }
 
-const RULE_KEYS: [&str; 9] = [
+const RULE_KEYS: [&str; 10] = [
     "code", "name", "category", "severity", "summary", "help", "docs", "check", "message",
+    "requires",
 ];
+
+/// The values `requires:` accepts.
+pub const REQUIREMENTS: [&str; 1] = ["cluster"];
 
 /// Parses and validates one rule declaration.
 pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<RuleMeta, RuleFileError> {
@@ -298,6 +306,18 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<RuleMeta, R
             ));
         }
     }
+    let requires = field("requires", false)?;
+    if let Some(r) = &requires
+        && !REQUIREMENTS.contains(&r.as_str())
+    {
+        return Err(at(
+            root.get("requires").map_or(0, |n| n.start),
+            format!(
+                "unknown requirement '{r}' (expected one of: {})",
+                REQUIREMENTS.join(", ")
+            ),
+        ));
+    }
     let check = match root.get("check") {
         None => None,
         Some(n) => Some(Check::parse(n, root.get("message")).map_err(|(offset, m)| at(offset, m))?),
@@ -317,6 +337,7 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<RuleMeta, R
         help,
         docs,
         check,
+        requires,
         origin: origin.to_owned(),
         builtin,
     })

@@ -3,6 +3,7 @@
 
 pub mod appset;
 pub mod concise;
+pub mod drift;
 pub mod github;
 pub mod human;
 pub mod ignores;

@@ -300,4 +300,21 @@ pub static NATIVE: &[Native] = &[
         code: "SEC005",
         check: NativeCheck::Object(secrets::check_insecure_cluster),
     },
+    // Reported by `drift` (src/live/), never by a lint: their stage is the live comparison.
+    Native {
+        code: "LIVE001",
+        check: NativeCheck::Stage,
+    },
+    Native {
+        code: "LIVE002",
+        check: NativeCheck::Stage,
+    },
+    Native {
+        code: "LIVE003",
+        check: NativeCheck::Stage,
+    },
+    Native {
+        code: "LIVE004",
+        check: NativeCheck::Stage,
+    },
 ];
