@@ -70,6 +70,11 @@ pub enum NativeCheck {
     Object(fn(&Ctx<'_>, &Object, &mut Vec<Diagnostic>)),
     /// Runs once over the whole repository.
     Repo(fn(&Ctx<'_>, &mut Vec<Diagnostic>)),
+    /// Runs once over the whole repository and reads an analysis it shares with other rules
+    /// (`Ctx::deps`, `Ctx::ignore_findings`). These run one after another, before the
+    /// parallel rules: the shared analysis is itself parallel, and a rayon worker that
+    /// blocked on a `OnceLock` its own stolen work is filling would never wake.
+    Shared(fn(&Ctx<'_>, &mut Vec<Diagnostic>)),
 }
 
 /// A rule implemented in Rust. Its metadata lives in `rules/`.
@@ -129,6 +134,12 @@ pub fn run(
             a.append(&mut b);
             a
         });
+    // Rules reading a shared analysis first, in order, outside any parallel loop.
+    for n in natives.iter().filter(|n| selection.is_enabled(n.code)) {
+        if let NativeCheck::Shared(f) = n.check {
+            f(&cx, &mut found);
+        }
+    }
     let repo_found: Vec<Vec<Diagnostic>> = natives
         .par_iter()
         .filter(|n| selection.is_enabled(n.code))

@@ -158,39 +158,39 @@ pub static NATIVE: &[Native] = &[
     },
     Native {
         code: "IGN001",
-        check: NativeCheck::Repo(ignore_differences::check_ign001),
+        check: NativeCheck::Shared(ignore_differences::check_ign001),
     },
     Native {
         code: "IGN002",
-        check: NativeCheck::Repo(ignore_differences::check_ign002),
+        check: NativeCheck::Shared(ignore_differences::check_ign002),
     },
     Native {
         code: "IGN003",
-        check: NativeCheck::Repo(ignore_differences::check_ign003),
+        check: NativeCheck::Shared(ignore_differences::check_ign003),
     },
     Native {
         code: "IGN004",
-        check: NativeCheck::Repo(ignore_differences::check_ign004),
+        check: NativeCheck::Shared(ignore_differences::check_ign004),
     },
     Native {
         code: "IGN005",
-        check: NativeCheck::Repo(ignore_differences::check_ign005),
+        check: NativeCheck::Shared(ignore_differences::check_ign005),
     },
     Native {
         code: "IGN006",
-        check: NativeCheck::Repo(ignore_differences::check_ign006),
+        check: NativeCheck::Shared(ignore_differences::check_ign006),
     },
     Native {
         code: "IGN007",
-        check: NativeCheck::Repo(ignore_differences::check_ign007),
+        check: NativeCheck::Shared(ignore_differences::check_ign007),
     },
     Native {
         code: "IGN008",
-        check: NativeCheck::Repo(ignore_differences::check_ign008),
+        check: NativeCheck::Shared(ignore_differences::check_ign008),
     },
     Native {
         code: "IGN009",
-        check: NativeCheck::Repo(ignore_differences::check_ign009),
+        check: NativeCheck::Shared(ignore_differences::check_ign009),
     },
     Native {
         code: "SEC002",
@@ -258,11 +258,11 @@ pub static NATIVE: &[Native] = &[
     },
     Native {
         code: "SYN005",
-        check: NativeCheck::Repo(sync_deps::check_dependency_order),
+        check: NativeCheck::Shared(sync_deps::check_dependency_order),
     },
     Native {
         code: "SYN006",
-        check: NativeCheck::Repo(sync_deps::check_hook_dependencies),
+        check: NativeCheck::Shared(sync_deps::check_hook_dependencies),
     },
     Native {
         code: "SYN007",
@@ -274,7 +274,7 @@ pub static NATIVE: &[Native] = &[
     },
     Native {
         code: "SYN009",
-        check: NativeCheck::Repo(sync_deps::check_crd_elsewhere),
+        check: NativeCheck::Shared(sync_deps::check_crd_elsewhere),
     },
     Native {
         code: "SYN010",
