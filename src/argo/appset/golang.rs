@@ -92,30 +92,8 @@ pub fn format_float(f: f64) -> String {
     format!("{sign}{text}")
 }
 
-/// Go `strconv.Quote` (`%q` of a string), for messages that reproduce Argo CD's.
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go `strconv.Quote`, `path.Clean`, `path.Base` and `path.Dir`: the template engine's.
+pub use crate::argo::gotemplate::{path_base, path_clean, path_dir, quote};
 
 /// Argo CD `utils.SanitizeName`: lower case, every character outside `[-a-z0-9.]`
 /// becomes `-`, at most 253 bytes, leading and trailing `-` and `.` trimmed.
@@ -134,58 +112,6 @@ pub fn sanitize_name(name: &str) -> String {
     // Only ASCII is left, so bytes are characters.
     out.truncate(253);
     out.trim_matches(|c| c == '-' || c == '.').to_owned()
-}
-
-/// Go `path.Clean`.
-pub fn path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
-}
-
-/// Go `path.Base`.
-pub fn path_base(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_owned();
-    }
-    let trimmed = p.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/".to_owned();
-    }
-    match trimmed.rfind('/') {
-        Some(i) => trimmed[i + 1..].to_owned(),
-        None => trimmed.to_owned(),
-    }
-}
-
-/// Go `path.Dir`.
-pub fn path_dir(p: &str) -> String {
-    let dir = match p.rfind('/') {
-        Some(i) => &p[..=i],
-        None => "",
-    };
-    path_clean(dir)
 }
 
 /// `jeremywohl/flatten.Flatten(m, "", DotStyle)`: nested objects and lists become dotted

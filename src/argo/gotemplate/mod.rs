@@ -38,7 +38,10 @@ mod tests;
 use std::ops::Range;
 
 pub use funcs::{function_names, is_function};
+/// Go standard-library helpers the ApplicationSet generators share with the template engine.
+pub use gofmt::quote;
 pub use refs::FieldRef;
+pub use sprig::{base_path as path_base, clean_path as path_clean, dir_path as path_dir};
 
 /// Decisions and known differences from Go's `text/template` + sprig, for readers of
 /// diagnostics built on this module.

@@ -1298,25 +1298,33 @@ pub fn path_clean(_: &mut State<'_>, a: &[Slot]) -> Res {
     Ok(Val::string(clean_path(arg_str(a, 0))))
 }
 
-pub fn path_base(_: &mut State<'_>, a: &[Slot]) -> Res {
-    let p = arg_str(a, 0);
+/// Go's `path.Base`.
+pub fn base_path(p: &str) -> String {
     if p.is_empty() {
-        return Ok(Val::str("."));
+        return ".".into();
     }
     let t = p.trim_end_matches('/');
     if t.is_empty() {
-        return Ok(Val::str("/"));
+        return "/".into();
     }
-    Ok(Val::str(t.rsplit('/').next().unwrap_or(t)))
+    t.rsplit('/').next().unwrap_or(t).to_owned()
 }
 
-pub fn path_dir(_: &mut State<'_>, a: &[Slot]) -> Res {
-    let p = arg_str(a, 0);
+/// Go's `path.Dir`.
+pub fn dir_path(p: &str) -> String {
     let dir = match p.rfind('/') {
         Some(i) => &p[..=i],
         None => "",
     };
-    Ok(Val::string(clean_path(dir)))
+    clean_path(dir)
+}
+
+pub fn path_base(_: &mut State<'_>, a: &[Slot]) -> Res {
+    Ok(Val::string(base_path(arg_str(a, 0))))
+}
+
+pub fn path_dir(_: &mut State<'_>, a: &[Slot]) -> Res {
+    Ok(Val::string(dir_path(arg_str(a, 0))))
 }
 
 pub fn path_ext(_: &mut State<'_>, a: &[Slot]) -> Res {
