@@ -944,7 +944,13 @@ pub fn analyze(cx: &Ctx<'_>) -> Vec<Diagnostic> {
                 return out;
             }
             let res = resources(cx, app);
-            let owner = format!("Application '{}'", app.name);
+            // A generated Application is named by the finding's suffix, with its
+            // parameters; a neutral owner lets the copies from one template line merge.
+            let owner = if app.object.generated.is_some() {
+                "the generated Application".to_owned()
+            } else {
+                format!("Application '{}'", app.name)
+            };
             let usable = written_checks(&set, Scope::App, &owner, &mut out);
             let known = app.gaps.is_empty();
             selection_checks(&set, &res, known, &owner, &mut out);
@@ -980,6 +986,14 @@ pub fn analyze(cx: &Ctx<'_>) -> Vec<Diagnostic> {
                 }
             } else {
                 work(&mut out);
+            }
+            // A finding about the Application's rules is about the Application (which
+            // names a generated one and its parameters); the autoscaler findings already
+            // name the workload.
+            for d in &mut out {
+                if d.object.is_none() {
+                    d.object = Some(app.object.object_ref());
+                }
             }
             out
         })
