@@ -4,26 +4,18 @@
 //! destinations, the resources finalizer, the forced namespace, the order (product.md
 //! §4.1: sorted by namespace and name).
 
+mod common;
+
 use assert_cmd::Command;
+
+/// The binary with a neutral environment (`common::kg`), with assert_cmd's assertions.
+fn kg() -> Command {
+    Command::from_std(common::kg())
+}
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubectl-gitops");
 const REPO: &str = "testdata/repos/appsets";
 const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
-
-fn kg() -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "KUBECTL_PLUGINS_CALLER",
-        "_",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 /// `appset generate REPO --appset NAME -o json`, which must succeed.
 fn generate(name: &str) -> Vec<Value> {

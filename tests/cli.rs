@@ -2,7 +2,14 @@
 //! contract, exit codes, output options, colour, the other commands, suppressions,
 //! rule selection, severity overrides and user rules.
 
+mod common;
+
 use assert_cmd::Command;
+
+/// The binary with a neutral environment (`common::kg`), with assert_cmd's assertions.
+fn kg() -> Command {
+    Command::from_std(common::kg())
+}
 use kubectl_gitops::engine::catalogue::Catalogue;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -13,21 +20,6 @@ use std::process::Stdio;
 
 const DEMO: &str = "testdata/repos/demo";
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-gitops");
-
-/// The binary with a neutral environment: no colour variables, no plugin markers.
-fn kg() -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "KUBECTL_PLUGINS_CALLER",
-        "_",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 /// A temporary directory holding `files` (relative path, content).
 fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {

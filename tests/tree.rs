@@ -2,27 +2,13 @@
 //! directory: the text tree, the JSON structure, DOT and Mermaid, repository URLs from the
 //! config and from `--repo-url`, exit codes, `-o` and colour.
 
-use assert_cmd::Command;
+mod common;
+use common::kg;
+
 use serde_json::Value;
 use std::path::Path;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubectl-gitops");
 const REPO: &str = "https://github.com/acme/gitops.git";
-
-/// The binary with a neutral environment: no colour variables, no plugin markers.
-fn kg() -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "KUBECTL_PLUGINS_CALLER",
-        "_",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 fn app(name: &str, namespace: Option<&str>, rest: &str) -> String {
     let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));

@@ -4,27 +4,18 @@
 //! (product.md §4.1), `--app` lookups and their exit codes, incomplete plans, a kustomize
 //! source rendered with the real `kubectl kustomize`, the table (snapshot) and Mermaid.
 
+mod common;
+
 use assert_cmd::Command;
+
+/// The binary with a neutral environment (`common::kg`), with assert_cmd's assertions.
+fn kg() -> Command {
+    Command::from_std(common::kg())
+}
 use serde_json::Value;
 use std::path::Path;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubectl-gitops");
 const REPO: &str = "https://github.com/acme/gitops.git";
-
-/// The binary with a neutral environment: no colour variables, no plugin markers.
-fn kg() -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "KUBECTL_PLUGINS_CALLER",
-        "_",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 fn write(root: &Path, files: &[(&str, String)]) {
     for (path, text) in files {
