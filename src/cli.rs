@@ -144,6 +144,15 @@ pub struct LintArgs {
 }
 
 impl LintArgs {
+    /// The lint a report command reads its model from: one path, that command's
+    /// repository options, everything else as on the command line.
+    fn of(path: PathBuf, repo: RepoOptions) -> Self {
+        LintArgs {
+            repo,
+            ..LintArgs::new(vec![path])
+        }
+    }
+
     /// Defaults as on the command line, for these paths.
     pub fn new(paths: Vec<PathBuf>) -> Self {
         LintArgs {
@@ -226,10 +235,7 @@ pub struct TreeArgs {
 impl TreeArgs {
     /// The lint the tree counts diagnostics from.
     fn lint_args(&self) -> LintArgs {
-        LintArgs {
-            repo: self.repo.clone(),
-            ..LintArgs::new(vec![self.path.clone()])
-        }
+        LintArgs::of(self.path.clone(), self.repo.clone())
     }
 }
 
@@ -266,10 +272,7 @@ pub struct WavesArgs {
 impl WavesArgs {
     /// The lint whose model the plan is read from.
     fn lint_args(&self) -> LintArgs {
-        LintArgs {
-            repo: self.repo.clone(),
-            ..LintArgs::new(vec![self.path.clone()])
-        }
+        LintArgs::of(self.path.clone(), self.repo.clone())
     }
 }
 
@@ -301,10 +304,7 @@ pub struct IgnoresArgs {
 impl IgnoresArgs {
     /// The lint whose model the preview is read from.
     fn lint_args(&self) -> LintArgs {
-        LintArgs {
-            repo: self.repo.clone(),
-            ..LintArgs::new(vec![self.path.clone()])
-        }
+        LintArgs::of(self.path.clone(), self.repo.clone())
     }
 }
 
@@ -345,10 +345,7 @@ pub struct AppsetGenerateArgs {
 impl AppsetGenerateArgs {
     /// The lint whose model the ApplicationSets are expanded with.
     fn lint_args(&self) -> LintArgs {
-        LintArgs {
-            repo: self.repo.clone(),
-            ..LintArgs::new(vec![self.path.clone()])
-        }
+        LintArgs::of(self.path.clone(), self.repo.clone())
     }
 }
 
@@ -429,10 +426,7 @@ impl DriftArgs {
         if repo.select.is_empty() {
             repo.select = vec!["LIVE".to_owned()];
         }
-        LintArgs {
-            repo,
-            ..LintArgs::new(vec![self.path.clone()])
-        }
+        LintArgs::of(self.path.clone(), repo)
     }
 }
 

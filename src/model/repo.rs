@@ -64,21 +64,9 @@ impl Repo {
         text: String,
         from: &crate::model::RenderedFrom,
     ) -> Vec<usize> {
-        let id = FileId(u32::try_from(self.db.len()).unwrap_or(u32::MAX));
-        let item = WalkItem {
-            rel_path: label,
-            abs_path,
-            error: None,
-        };
-        let lf = load::load_bytes(id, &item, text.into_bytes());
-        self.db.add(lf.source);
-        self.virtual_files.insert(id);
-        let start = self.objects.len();
-        for mut o in lf.objects {
+        self.add_virtual(label, abs_path, text, |o| {
             o.rendered = Some(Box::new(from.clone()));
-            self.objects.push(o);
-        }
-        (start..self.objects.len()).collect()
+        })
     }
 
     /// Adds a generated Application (its YAML) as a virtual file and its object (not yet
@@ -91,6 +79,20 @@ impl Repo {
         text: String,
         from: crate::model::GeneratedFrom,
     ) -> Vec<usize> {
+        self.add_virtual(label, abs_path, text, |o| {
+            o.generated = Some(Box::new(from.clone()));
+        })
+    }
+
+    /// Loads `text` as a virtual file, marks each of its objects with `mark` and appends
+    /// them. Returns the new objects' indices.
+    fn add_virtual(
+        &mut self,
+        label: String,
+        abs_path: std::path::PathBuf,
+        text: String,
+        mark: impl Fn(&mut Object),
+    ) -> Vec<usize> {
         let id = FileId(u32::try_from(self.db.len()).unwrap_or(u32::MAX));
         let item = WalkItem {
             rel_path: label,
@@ -102,7 +104,7 @@ impl Repo {
         self.virtual_files.insert(id);
         let start = self.objects.len();
         for mut o in lf.objects {
-            o.generated = Some(Box::new(from.clone()));
+            mark(&mut o);
             self.objects.push(o);
         }
         (start..self.objects.len()).collect()
