@@ -8,6 +8,7 @@
 use crate::argo::appset::golang::{format_v, path_base, path_dir, sanitize_name};
 use crate::argo::appset::selector::{self, Flavour};
 use crate::argo::appset::template::{self, Tree};
+use crate::argo::appset::validate::GENERATOR_KEYS;
 use crate::argo::appset::{
     Env, ErrorKind, ExpandError, IssueKind, Item, NotExpanded, ParamRef, ParamSet, ParamSource,
     Part, escape_token, fasttemplate, gitmatch,
@@ -263,19 +264,6 @@ pub struct Transformed {
     /// Generators of the element that could not be expanded.
     pub external: Vec<NotExpanded>,
 }
-
-/// The generator keys of `ApplicationSetGenerator`, in its field order.
-const GENERATOR_KEYS: [&str; 9] = [
-    "list",
-    "clusters",
-    "git",
-    "scmProvider",
-    "clusterDecisionResource",
-    "pullRequest",
-    "matrix",
-    "merge",
-    "plugin",
-];
 
 /// `Transform`: the parameter sets of every generator set in the element `elem` (at
 /// `ptr`), interpolated with `gen_params` (a matrix's second child gets the first child's

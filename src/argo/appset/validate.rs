@@ -6,7 +6,7 @@
 use crate::argo::appset::escape_token;
 use serde_json::Value;
 
-/// The generator keys of `ApplicationSetGenerator`.
+/// The generator keys of `ApplicationSetGenerator`, in its field order.
 pub const GENERATOR_KEYS: [&str; 9] = [
     "list",
     "clusters",
