@@ -48,19 +48,23 @@ fn docs_have_every_heading_in_order() {
     }
 }
 
-/// Rules that need a cluster (`requires: cluster`, the LIVE rules) have no lint
-/// fixtures: `tests/drift.rs` runs them against a test API server and snapshots.
+/// Rules that need a cluster (`requires: cluster`, the LIVE rules) also have the
+/// cluster's side of each fixture: `cluster/invalid.yaml` and `cluster/valid.yaml`.
 #[test]
 fn every_rule_has_fixtures() {
     for r in catalogue().rules() {
-        if r.requires.is_some() {
-            continue;
-        }
         let dir = format!("testdata/rules/{}-{}", r.code, r.name);
         for kind in ["invalid", "valid"] {
             let ok = std::path::Path::new(&format!("{dir}/{kind}.yaml")).exists()
                 || std::path::Path::new(&format!("{dir}/{kind}")).is_dir();
             assert!(ok, "{dir}: no {kind} fixture");
+            if r.requires.is_some() {
+                let cluster = format!("{dir}/cluster/{kind}.yaml");
+                assert!(
+                    std::path::Path::new(&cluster).is_file(),
+                    "{dir}: no {cluster} for a rule that needs a cluster"
+                );
+            }
         }
     }
 }

@@ -12,11 +12,18 @@
 //! that directory (`invalid.yaml:3 GO001`, `invalid/broken.yaml:1:1 GO007`); blank lines
 //! and `#` comments are skipped. A column, when given, must match too.
 //!
+//! Rules that need a cluster (the LIVE rules, `requires: cluster`) are checked through
+//! `drift`: their fixture directory also holds `cluster/invalid.yaml` and
+//! `cluster/valid.yaml`, `kubectl get -o yaml` dumps that stand in for the cluster (the
+//! snapshot source, a real component of the product, not a fake).
+//!
 //! GO005 (render-skipped) is an info that fires for every Application whose resources are
 //! partly unknown: fixtures of other rules use external and kustomize/Helm sources freely,
 //! so GO005 is not run for them; only GO005's own fixtures check it.
 
-use kubectl_gitops::cli::{LintArgs, lint_paths};
+use kubectl_gitops::cli::{DriftArgs, LintArgs, drift_with, lint_paths};
+use kubectl_gitops::live::snapshot::SnapshotSource;
+use kubectl_gitops::progress::Progress;
 use kubectl_gitops::report;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -139,35 +146,78 @@ struct Report {
 /// The rule whose findings are ignored outside its own fixtures.
 const IGNORED_ELSEWHERE: &str = "GO005";
 
-fn findings(path: &Path, code: &str) -> Report {
-    let mut args = LintArgs::new(vec![path.to_path_buf()]);
-    if code != IGNORED_ELSEWHERE {
-        args.repo.ignore = vec![IGNORED_ELSEWHERE.to_owned()];
+/// What a fixture reports: through `drift` when the rule's directory holds the cluster's
+/// side of it (`cluster/<kind>.yaml`), else through `lint`.
+fn findings(dir: &Path, kind: &str, path: &Path, code: &str) -> Report {
+    let cluster = dir.join("cluster").join(format!("{kind}.yaml"));
+    if cluster.is_file() {
+        drift_findings(path, &cluster)
+    } else {
+        lint_findings(path, code)
     }
-    let result = lint_paths(&args).expect("fixture lints");
+}
+
+/// Locations of `diagnostics` as (file, line, column, code), files relative to the crate.
+fn located(
+    path: &Path,
+    db: &kubectl_gitops::source::SourceDb,
+    diagnostics: &[kubectl_gitops::diagnostic::Diagnostic],
+) -> Vec<(String, usize, usize, String)> {
     // Paths are reported relative to the fixture directory (or the crate for a file).
     let prefix = if path.is_dir() {
         format!("{}/", rel(path))
     } else {
         String::new()
     };
-    let columns: Vec<(String, usize, usize, String)> = result
-        .outcome
-        .diagnostics
+    diagnostics
         .iter()
         .map(|d| {
-            let (s, _) = report::range(&result.repo.db, d.primary.span);
-            let file = &result.repo.db.get(d.primary.span.file).rel_path;
+            let (s, _) = report::range(db, d.primary.span);
+            let file = &db.get(d.primary.span.file).rel_path;
             (format!("{prefix}{file}"), s.line, s.column, d.code.clone())
         })
-        .collect();
-    let found = columns
+        .collect()
+}
+
+fn found(columns: &[(String, usize, usize, String)]) -> Found {
+    columns
         .iter()
         .map(|(f, l, _, c)| (f.clone(), *l, c.clone()))
-        .collect();
+        .collect()
+}
+
+fn drift_findings(path: &Path, cluster: &Path) -> Report {
+    let args = DriftArgs::new(path.to_path_buf());
+    let source = SnapshotSource::read(cluster).expect("fixture snapshot reads");
+    let result = drift_with(&args, &source, &Progress::hidden()).expect("fixture drifts");
+    let columns = located(path, &result.lint.repo.db, &result.diagnostics);
+    let input = report::Input {
+        diagnostics: &result.diagnostics,
+        db: &result.lint.repo.db,
+        catalogue: &result.lint.catalogue,
+        summary: result.summary,
+        quiet: false,
+        color: false,
+        root_prefix: &result.lint.root_prefix,
+        fingerprints: &[],
+    };
+    Report {
+        found: found(&columns),
+        human: report::drift::human(&input, &result.findings, &result.checked),
+        columns,
+    }
+}
+
+fn lint_findings(path: &Path, code: &str) -> Report {
+    let mut args = LintArgs::new(vec![path.to_path_buf()]);
+    if code != IGNORED_ELSEWHERE {
+        args.repo.ignore = vec![IGNORED_ELSEWHERE.to_owned()];
+    }
+    let result = lint_paths(&args).expect("fixture lints");
+    let columns = located(path, &result.repo.db, &result.outcome.diagnostics);
     let input = result.report_input(false, false);
     Report {
-        found,
+        found: found(&columns),
         columns,
         human: report::human::render(&input),
     }
@@ -222,7 +272,7 @@ fn every_fixture_fires_exactly_where_marked() {
             found: got,
             columns,
             human,
-        } = findings(&invalid, &code);
+        } = findings(&dir, "invalid", &invalid, &code);
         if got != want {
             let missing: Vec<_> = want.difference(&got).collect();
             let extra: Vec<_> = got.difference(&want).collect();
@@ -248,7 +298,7 @@ fn every_fixture_fires_exactly_where_marked() {
         settings.bind(|| insta::assert_snapshot!("human", human));
         let Report {
             found: got, human, ..
-        } = findings(&valid, &code);
+        } = findings(&dir, "valid", &valid, &code);
         if !got.is_empty() {
             failures.push(format!(
                 "{name}: the valid fixture produced {got:?}\n{human}"
