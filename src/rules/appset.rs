@@ -191,9 +191,15 @@ pub fn check_templated_project(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnost
             leaves(g, 0, &mut all);
         }
     }
+    // A list's own `template` may well be templated: only its elements are data.
+    let literal_list = |body: &Value| {
+        !["elements", "elementsYaml"]
+            .iter()
+            .any(|k| body.get(*k).is_some_and(contains_template))
+    };
     if all
         .iter()
-        .all(|(k, body)| *k == "list" && !contains_template(body))
+        .all(|(k, body)| *k == "list" && literal_list(body))
     {
         return;
     }
@@ -211,9 +217,10 @@ pub fn check_templated_project(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnost
             _ => "generator data",
         })
         .collect();
-    let mut candidates: Vec<(&Node, String)> = Vec::new();
+    // (node, where, whether it is the top-level template's project)
+    let mut candidates: Vec<(&Node, String, bool)> = Vec::new();
     if let Some(p) = set.template().and_then(|t| t.path(&["spec", "project"])) {
-        candidates.push((p, "spec.template.spec.project".to_owned()));
+        candidates.push((p, "spec.template.spec.project".to_owned(), true));
     }
     for (i, g) in set.generators().iter().enumerate() {
         for key in GENERATOR_KEYS {
@@ -224,11 +231,12 @@ pub fn check_templated_project(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnost
                 candidates.push((
                     p,
                     format!("spec.generators[{i}].{key}.template.spec.project"),
+                    false,
                 ));
             }
         }
     }
-    for (node, path) in candidates {
+    for (node, path, top_level) in candidates {
         let Some(value) = node.as_str() else { continue };
         let templated = if go {
             value.contains("{{")
@@ -238,7 +246,10 @@ pub fn check_templated_project(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnost
         if !templated {
             continue;
         }
-        let git = if kinds.contains("git") {
+        // The Git generator asks `strings.Contains(spec.template.spec.project, "{{")`
+        // (`resolveProjectName`): only the top-level template's project makes it fetch
+        // without a project.
+        let git = if kinds.contains("git") && top_level && value.contains("{{") {
             "; with a Git generator, Argo CD also fetches the repository without a project, so only global repository credentials apply and signature verification is skipped"
         } else {
             ""
@@ -540,8 +551,9 @@ pub fn check_matches_nothing(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>
             continue;
         }
         let (key, items) = match (git.get("directories"), git.get("files")) {
-            (Some(d), _) if !d.is_null() => ("directories", d.items()),
-            (_, Some(f)) if !f.is_null() => ("files", f.items()),
+            // The first non-empty list, as git.go's switch picks it.
+            (Some(d), _) if !d.items().is_empty() => ("directories", d.items()),
+            (_, Some(f)) if !f.items().is_empty() => ("files", f.items()),
             _ => continue,
         };
         let dirs = key == "directories";
@@ -741,13 +753,8 @@ pub fn check_preserve_resources(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnos
     {
         return;
     }
-    if spec
-        .get("templatePatch")
-        .and_then(Node::as_str)
-        .is_some_and(|p| p.contains("finalizers"))
-    {
-        return;
-    }
+    // No `templatePatch` exemption: the patch is a strategic merge applied after the
+    // finalizer was added, and `metadata.finalizers` merges, so the finalizer stays.
     let at = preserve
         .or_else(|| spec.entry("syncPolicy").map(|e| &e.key))
         .or_else(|| spec.entry("template").map(|e| &e.key))
@@ -801,12 +808,16 @@ pub fn check_rolling_sync(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) 
         let Some(entry) = policy.entry("automated").filter(|e| !e.value.is_null()) else {
             continue;
         };
+        // `automated: {enabled: false}` is no automated sync to lose.
+        if entry.value.get("enabled").and_then(Node::as_bool) == Some(false) {
+            continue;
+        }
         out.push(
             Diagnostic::new(
                 "SET007",
                 o.span(&entry.key),
                 format!(
-                    "ApplicationSet '{}' uses the RollingSync strategy, and Argo CD removes syncPolicy.automated from every Application it generates, syncing them itself step by step: the template's automated sync (selfHeal, allowEmpty) does not apply",
+                    "ApplicationSet '{}' uses the RollingSync strategy: when the ApplicationSet controller runs with progressive syncs enabled (--enable-progressive-syncs), Argo CD removes syncPolicy.automated from every Application it generates and syncs them itself step by step, so the template's automated sync (selfHeal, allowEmpty) does not apply",
                     set_name(o)
                 ),
             )

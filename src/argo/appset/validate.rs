@@ -190,7 +190,12 @@ fn element(elem: &Value, ptr: &str, depth: usize, go: bool, out: &mut Vec<Proble
             "merge" => combination(body, &gptr, depth, go, false, out),
             "list" => list(body, &gptr, go, out),
             "git" => {
-                let set = |k: &str| body.get(k).is_some_and(|v| !v.is_null());
+                // `len(Directories) != 0`, `len(Files) != 0` (git.go's switch).
+                let set = |k: &str| {
+                    body.get(k)
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| !a.is_empty())
+                };
                 if !set("directories") && !set("files") {
                     out.push(problem(
                         gptr,
