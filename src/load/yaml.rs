@@ -207,7 +207,7 @@ impl Node {
         }
         let rest = pointer.strip_prefix('/')?;
         rest.split('/').try_fold(self, |n, raw| {
-            let tok = raw.replace("~1", "/").replace("~0", "~");
+            let tok = unescape_token(raw);
             match &n.value {
                 Value::Map(_) => n.get(&tok),
                 Value::Seq(items) => tok.parse::<usize>().ok().and_then(|i| items.get(i)),
@@ -1052,6 +1052,11 @@ pub fn value_offsets(raw: &str, style: Style, value: &str) -> Option<Vec<usize>>
         return None;
     }
     Some(map)
+}
+
+/// One JSON pointer token, unescaped (RFC 6901: `~1` is `/`, then `~0` is `~`).
+pub fn unescape_token(raw: &str) -> String {
+    raw.replace("~1", "/").replace("~0", "~")
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use crate::argo::appset::{self, GeneratedApp, GoTemplates, Item, Origin, ParamRe
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::Node;
+use crate::model::application_set::ApplicationSet;
 use crate::model::cluster::{Clusters, IN_CLUSTER_NAME, IN_CLUSTER_SERVER};
 use crate::model::identity::RepoIdentity;
 use crate::model::rendered::{Step, path_to};
@@ -113,6 +114,8 @@ pub fn generate_all(
             continue;
         };
         let file = repo.db.get(set_obj.file);
+        // Parsed `elementsYaml` per generator, for the parameter descriptions.
+        let mut parsed_yaml = HashMap::new();
         for (ai, app) in s.expansion.apps.iter().enumerate() {
             if app.name.is_empty() {
                 continue;
@@ -129,7 +132,7 @@ pub fn generate_all(
                 set_object: s.object,
                 set: si,
                 app: ai,
-                params: describe_params(set_obj.json(), app, &entries),
+                params: describe_params(set_obj.json(), app, &entries, &mut parsed_yaml),
             };
             let text = crate::load::emit::yaml(&[&app.app]);
             pending.push((label, file.abs_path.clone(), text, from));
@@ -203,12 +206,17 @@ impl appset::RepoTree for LazyTree {
 /// `from list element {env: prod, server: https://…}`: the parameters that produced a
 /// generated Application, by the items of its leaf generators. Cluster Secrets are named
 /// by name and server only.
-fn describe_params(set: &Value, app: &GeneratedApp, clusters: &[ClusterEntry]) -> String {
+fn describe_params(
+    set: &Value,
+    app: &GeneratedApp,
+    clusters: &[ClusterEntry],
+    parsed_yaml: &mut HashMap<String, Value>,
+) -> String {
     let items: Vec<String> = app
         .params
         .sources
         .iter()
-        .map(|s| describe_item(set, &s.generator, &s.item, clusters))
+        .map(|s| describe_item(set, &s.generator, &s.item, clusters, parsed_yaml))
         .collect();
     let top = last_token(&app.generator);
     match (top.as_str(), items.as_slice()) {
@@ -223,29 +231,37 @@ fn last_token(pointer: &str) -> String {
     pointer
         .rsplit('/')
         .next()
-        .unwrap_or("")
-        .replace("~1", "/")
-        .replace("~0", "~")
+        .map(crate::load::yaml::unescape_token)
+        .unwrap_or_default()
 }
 
-fn describe_item(set: &Value, generator: &str, item: &Item, clusters: &[ClusterEntry]) -> String {
+/// `parsed_yaml` keeps each generator's parsed `elementsYaml`, so that describing many
+/// Applications parses it once.
+fn describe_item(
+    set: &Value,
+    generator: &str,
+    item: &Item,
+    clusters: &[ClusterEntry],
+    parsed_yaml: &mut HashMap<String, Value>,
+) -> String {
     match item {
         Item::Element { pointer } => format!(
             "list element {}",
             brief(set.pointer(pointer).unwrap_or(&Value::Null))
         ),
         Item::ElementYaml { index } => {
-            let text = set
-                .pointer(&format!("{generator}/elementsYaml"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let parsed = crate::load::yaml::parse(text);
-            let value = parsed
-                .documents
-                .first()
-                .map(|d| d.root.to_json())
-                .and_then(|v| v.get(*index).cloned())
-                .unwrap_or(Value::Null);
+            let items = parsed_yaml.entry(generator.to_owned()).or_insert_with(|| {
+                let text = set
+                    .pointer(&format!("{generator}/elementsYaml"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                crate::load::yaml::parse(text)
+                    .documents
+                    .first()
+                    .map(|d| d.root.to_json())
+                    .unwrap_or(Value::Null)
+            });
+            let value = items.get(*index).cloned().unwrap_or(Value::Null);
             format!("list elementsYaml item {} {}", index + 1, brief(&value))
         }
         Item::Directory { path } => format!("git directory {path}"),
@@ -352,7 +368,7 @@ pub fn remap(repo: &Repo, generated: &Generated, span: Span) -> Option<(Span, At
         let target = follow(&o.node, &steps);
         let sub = target.and_then(|t| within(repo, o, t, span));
         if let Some(mapped) = origin_span(repo, set, origin, is_key, sub) {
-            let go = is_go_template(set);
+            let go = ApplicationSet::new(set).is_some_and(|s| s.go_template());
             let value = if is_key {
                 tokens.last().map(String::as_str)
             } else {
@@ -370,14 +386,6 @@ pub fn remap(repo: &Repo, generated: &Generated, span: Span) -> Option<(Span, At
 
 fn attribution(object: usize, unresolved: bool) -> Attribution {
     Attribution { object, unresolved }
-}
-
-/// Whether the ApplicationSet renders with Go templates.
-pub fn is_go_template(set: &Object) -> bool {
-    set.spec()
-        .and_then(|s| s.get("goTemplate"))
-        .and_then(Node::as_bool)
-        .unwrap_or(false)
 }
 
 /// The parameters of a template string that did not resolve in the generated value:
@@ -456,7 +464,7 @@ fn origin_span(
         Origin::Template { pointer, .. } => {
             if is_key {
                 let (parent, last) = pointer.rsplit_once('/')?;
-                let key = last.replace("~1", "/").replace("~0", "~");
+                let key = crate::load::yaml::unescape_token(last);
                 let entry = set.node.pointer(parent)?.entry(&key)?;
                 return Some(set.span(&entry.key));
             }
@@ -568,7 +576,7 @@ fn derived_span(set: &Object, app: &GeneratedApp, tokens: &[String], is_key: boo
                     return None;
                 }
                 parent
-                    .entry(&last.replace("~1", "/").replace("~0", "~"))
+                    .entry(&crate::load::yaml::unescape_token(last))
                     .map(|e| &e.key)
             });
             let mut cur = start;
@@ -969,6 +977,7 @@ spec:
             "/spec/generators/0/clusters",
             &item,
             &clusters,
+            &mut HashMap::new(),
         );
         assert_eq!(text, "cluster 'prod' (https://prod.example.com)");
         assert!(!text.contains("s3cr3t"));

@@ -17,7 +17,7 @@ use crate::engine::Ctx;
 use crate::load::yaml::Node;
 use crate::model::Object;
 use crate::model::application_set::ApplicationSet;
-use crate::model::generated::{is_go_template, text_span, unresolved_refs};
+use crate::model::generated::{text_span, unresolved_refs};
 use crate::source::Span;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,10 +32,6 @@ fn expansion<'a>(cx: &'a Ctx<'_>, o: &Object) -> Option<&'a RepoExpansion> {
     })
 }
 
-fn decode(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
 /// The node a JSON pointer names, or the key of that member.
 fn node_at<'n>(o: &'n Object, pointer: &str, at: At) -> Option<&'n Node> {
     match at {
@@ -46,7 +42,9 @@ fn node_at<'n>(o: &'n Object, pointer: &str, at: At) -> Option<&'n Node> {
             if parent.is_seq() {
                 return parent.items().get(last.parse::<usize>().ok()?);
             }
-            parent.entry(&decode(last)).map(|e| &e.key)
+            parent
+                .entry(&crate::load::yaml::unescape_token(last))
+                .map(|e| &e.key)
         }
     }
 }
@@ -61,7 +59,7 @@ pub fn dotted(pointer: &str) -> String {
             if !out.is_empty() {
                 out.push('.');
             }
-            out.push_str(&decode(t));
+            out.push_str(&crate::load::yaml::unescape_token(t));
         }
     }
     out
@@ -276,10 +274,10 @@ pub fn check_templated_project(_cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnost
 /// SET002: tags written for the other template engine, and templates Argo CD cannot
 /// render (the expansion's template errors).
 pub fn check_syntax(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    if ApplicationSet::new(o).is_none() {
+    let Some(set) = ApplicationSet::new(o) else {
         return;
-    }
-    let go = is_go_template(o);
+    };
+    let go = set.go_template();
     let exp = expansion(cx, o);
     let params: BTreeSet<&str> = exp
         .map(|e| {
@@ -390,11 +388,11 @@ fn is_missing_key(e: &ExpandError) -> bool {
 /// SET003: template parameters that do not resolve for some generated Applications, and
 /// missing keys under `missingkey=error` (the expansion fails on the first).
 pub fn check_unresolved(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
-    if ApplicationSet::new(o).is_none() {
+    let Some(set) = ApplicationSet::new(o) else {
         return;
-    }
+    };
     let Some(exp) = expansion(cx, o) else { return };
-    let go = is_go_template(o);
+    let go = set.go_template();
     if let Some(e) = &exp.expansion.error
         && is_missing_key(e)
     {
@@ -447,7 +445,7 @@ pub fn check_unresolved(cx: &Ctx<'_>, o: &Object, out: &mut Vec<Diagnostic>) {
                 .or_default()
                 .insert(app.name.as_str());
             let value = if is_key {
-                decode(ptr.rsplit('/').next().unwrap_or(""))
+                crate::load::yaml::unescape_token(ptr.rsplit('/').next().unwrap_or(""))
             } else {
                 app.app
                     .pointer(ptr)

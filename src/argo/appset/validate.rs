@@ -176,7 +176,8 @@ fn element(elem: &Value, ptr: &str, depth: usize, go: bool, out: &mut Vec<Proble
             At::Key,
             format!(
                 "a {} child sets several generators ({}); Argo CD fails the ApplicationSet with \"found more than one generator in matrix.Generators\" and generates nothing",
-                if ptr.contains("/merge/") { "merge" } else { "matrix" },
+                // The nearest enclosing combination is the parent.
+                if ptr.rfind("/merge/") > ptr.rfind("/matrix/") { "merge" } else { "matrix" },
                 known.join(", ")
             ),
             "Give each generator its own child; a matrix combines exactly two children (nest a matrix for more).",
