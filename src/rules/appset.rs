@@ -68,8 +68,14 @@ pub fn dotted(pointer: &str) -> String {
 /// Where an expansion error goes: the string at fault (the characters of its range), the
 /// generator's key, or the node named.
 fn error_span(cx: &Ctx<'_>, o: &Object, e: &ExpandError) -> Span {
-    let last = e.pointer.rsplit('/').next().unwrap_or("");
-    let at = if GENERATOR_KEYS.contains(&last) {
+    // A generator is `…/generators/N/<kind>`; a template key that happens to be called
+    // `git` or `list` (a label, an annotation) is a string like any other.
+    let mut tokens = e.pointer.rsplit('/');
+    let (last, index, list) = (tokens.next(), tokens.next(), tokens.next());
+    let is_generator = last.is_some_and(|l| GENERATOR_KEYS.contains(&l))
+        && index.is_some_and(|i| i.parse::<usize>().is_ok())
+        && list == Some("generators");
+    let at = if is_generator {
         At::Key
     } else {
         At::Value
