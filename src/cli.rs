@@ -474,22 +474,21 @@ pub fn drift_with(
         namespace: args.namespace.clone(),
     };
     let lint_args = args.lint_args();
-    let (lint, outcome) = lint_with_progress(&lint_args, None, progress, |repo, model, _| {
-        crate::live::check(repo, model, source, &opts, progress)
+    // Finished with the model at hand (and the lint's selection, which is `--select`'s
+    // LIVE rules), the way lint finishes its own findings.
+    let (lint, checked) = lint_with_progress(&lint_args, None, progress, |repo, model, linted| {
+        crate::live::check(repo, model, source, &opts, progress).map(|mut outcome| {
+            let (findings, suppressed) = crate::live::finish(
+                std::mem::take(&mut outcome.findings),
+                repo,
+                model,
+                linted.catalogue,
+                linted.selection,
+            );
+            (outcome, findings, suppressed)
+        })
     })?;
-    let outcome = outcome?;
-    let select = lint_args.repo.select.clone();
-    let ignore: Vec<String> = lint
-        .config
-        .ignore
-        .iter()
-        .chain(&args.repo.ignore)
-        .cloned()
-        .collect();
-    let selection = Selection::new(&lint.catalogue, &select, &ignore, &lint.config.severity)
-        .map_err(anyhow::Error::msg)?;
-    let (findings, suppressed) =
-        crate::live::finish(outcome.findings, &lint.repo, &lint.catalogue, &selection);
+    let (outcome, findings, suppressed) = checked?;
     let diagnostics: Vec<crate::diagnostic::Diagnostic> =
         findings.iter().map(|f| f.diagnostic.clone()).collect();
     let mut summary = Summary {
@@ -868,7 +867,12 @@ pub fn lint_with<T: Send>(
     renderer: Option<&dyn Renderer>,
     then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
 ) -> Result<(LintResult, T)> {
-    lint_with_progress(args, renderer, &Progress::hidden(), then)
+    lint_with_progress(
+        args,
+        renderer,
+        &Progress::hidden(),
+        |repo, model, linted| then(repo, model, linted.outcome),
+    )
 }
 
 /// Counts renders for the progress line.
@@ -886,11 +890,19 @@ impl Renderer for CountingRenderer<'_> {
 }
 
 /// [`lint_with`], reporting its stages to `progress`.
+/// What a command run over the lint sees besides the repository and the model: the
+/// lint's findings, its catalogue and its rule selection.
+pub struct Linted<'a> {
+    pub outcome: &'a engine::Outcome,
+    pub catalogue: &'a Catalogue,
+    pub selection: &'a Selection,
+}
+
 fn lint_with_progress<T: Send>(
     args: &LintArgs,
     renderer: Option<&dyn Renderer>,
     progress: &Progress,
-    then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
+    then: impl FnOnce(&Repo, &Model<'_>, &Linted<'_>) -> T + Send,
 ) -> Result<(LintResult, T)> {
     for p in &args.paths {
         if std::fs::metadata(p).is_err() {
@@ -1002,7 +1014,12 @@ fn lint_with_progress<T: Send>(
             stage,
         );
         // Still on the workers, whose stacks leave room for deep app-of-apps trees.
-        let extra = then(&repo, &model, &outcome);
+        let linted = Linted {
+            outcome: &outcome,
+            catalogue: &catalogue,
+            selection: &selection,
+        };
+        let extra = then(&repo, &model, &linted);
         (repo, outcome, extra, render_stats)
     });
     render_stats.cache = tools.as_ref().map(|t| t.stats());

@@ -617,56 +617,30 @@ pub fn check(
     Ok(out)
 }
 
-/// Turns raw findings into reported ones, as the engine does for lint findings: spans
-/// inside rendered output moved to the files they came from, suppressions
+impl crate::diagnostic::Reported for Finding {
+    fn diagnostic(&self) -> &Diagnostic {
+        &self.diagnostic
+    }
+    fn diagnostic_mut(&mut self) -> &mut Diagnostic {
+        &mut self.diagnostic
+    }
+}
+
+/// Turns raw findings into reported ones exactly as lint findings are
+/// ([`crate::engine::finish`]): rendered and generated spans moved, suppressions
 /// (`kubectl-gitops.io/ignore`, `# kubectl-gitops: ignore`) and the selection applied,
-/// names and severities from the catalogue, sorted by file, position and code. Returns
-/// the findings and how many were suppressed.
+/// names and severities from the catalogue, sorted. Returns the findings and how many
+/// were suppressed. Problems with the suppressions themselves are lint's to report.
 pub fn finish(
     findings: Vec<Finding>,
     repo: &Repo,
+    model: &Model<'_>,
     cat: &crate::engine::catalogue::Catalogue,
     selection: &crate::engine::select::Selection,
 ) -> (Vec<Finding>, usize) {
     let mut ignored = Vec::new();
     let sup = crate::engine::suppress::Suppressions::collect(repo, cat, &mut ignored);
-    let mut suppressed = 0;
-    let mut out = Vec::new();
-    for mut f in findings {
-        let d = &mut f.diagnostic;
-        d.primary.span = crate::model::rendered::remap(repo, d.primary.span);
-        for r in &mut d.related {
-            r.span = crate::model::rendered::remap(repo, r.span);
-        }
-        if !selection.is_enabled(&d.code) {
-            continue;
-        }
-        if sup.is_suppressed(d, repo) {
-            suppressed += 1;
-            continue;
-        }
-        if let Some(rule) = cat.get(&d.code) {
-            d.name = rule.name.clone();
-            d.severity = selection.severity(rule);
-            if d.help.is_none() {
-                d.help = Some(rule.help.clone());
-            }
-        }
-        out.push(f);
-    }
-    out.sort_by(|a, b| {
-        let (a, b) = (&a.diagnostic, &b.diagnostic);
-        repo.db
-            .get(a.primary.span.file)
-            .rel_path
-            .cmp(&repo.db.get(b.primary.span.file).rel_path)
-            .then(a.primary.span.start.cmp(&b.primary.span.start))
-            .then(a.code.cmp(&b.code))
-            .then(a.primary.span.end.cmp(&b.primary.span.end))
-            .then(a.message.cmp(&b.message))
-            .then(a.object.cmp(&b.object))
-    });
-    (out, suppressed)
+    crate::engine::finish(repo, model, cat, selection, &sup, findings)
 }
 
 /// Whether Argo CD compares a desired object: hooks and `Skip` are not part of the sync
