@@ -93,6 +93,18 @@ pub enum FailOn {
     None,
 }
 
+impl FailOn {
+    /// The lowest severity that fails the run (`None`: nothing does).
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -576,18 +588,11 @@ fn drift(args: &DriftArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&input),
         Format::Github => report::github::render(&input),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::None => None,
-    };
-    let failed = threshold.is_some_and(|t| result.diagnostics.iter().any(|d| d.severity >= t));
+    write_output(args.output.as_deref(), &text)?;
+    let failed = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| result.diagnostics.iter().any(|d| d.severity >= t));
     std::mem::forget(result);
     Ok(i32::from(failed))
 }
@@ -1207,12 +1212,7 @@ fn lint(args: &LintArgs) -> Result<i32> {
         Format::Github => report::github::render(&input),
     };
     write_output(args.output.as_deref(), &text)?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::None => None,
-    };
+    let threshold = args.fail_on.threshold();
     // A run that records a baseline accepts what it records.
     let failed = args.write_baseline.is_none()
         && threshold.is_some_and(|t| result.outcome.diagnostics.iter().any(|d| d.severity >= t));
@@ -1226,6 +1226,14 @@ fn lint(args: &LintArgs) -> Result<i32> {
 mod tests {
     use super::*;
     use std::ffi::OsStr;
+
+    #[test]
+    fn fail_on_names_the_lowest_failing_severity() {
+        assert_eq!(FailOn::Error.threshold(), Some(Severity::Error));
+        assert_eq!(FailOn::Warning.threshold(), Some(Severity::Warning));
+        assert_eq!(FailOn::Info.threshold(), Some(Severity::Info));
+        assert_eq!(FailOn::None.threshold(), None);
+    }
 
     const BIN: &str = "/home/u/.krew/bin/kubectl-gitops";
 

@@ -1189,3 +1189,28 @@ fn drift_of_a_generated_application_points_at_its_application_set() {
         "{v}"
     );
 }
+
+#[test]
+fn the_report_goes_to_the_output_file() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let path = out.path().join("drift.json");
+    let path_arg = path.to_string_lossy().into_owned();
+    let r = snapshot_run(
+        Path::new(REPO),
+        Path::new(LIVE),
+        &["--format", "json", "--output", &path_arg],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("written")).expect("json");
+    assert_eq!(written["live"]["resources"], 4, "{written}");
+    let missing = out.path().join("no/such/dir/drift.json");
+    let r = snapshot_run(
+        Path::new(REPO),
+        Path::new(LIVE),
+        &["--output", &missing.to_string_lossy()],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot write"), "{}", r.stderr);
+}

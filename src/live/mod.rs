@@ -1295,6 +1295,15 @@ mod tests {
     }
 
     #[test]
+    fn plurals_are_guessed_in_one_place() {
+        assert_eq!(guess_plural("ConfigMap"), "configmaps");
+        let d = Discovery::default();
+        assert!(
+            matches!(d.resolve("v1", "Widget", true), Resolved::Type(t) if t.plural == guess_plural("Widget"))
+        );
+    }
+
+    #[test]
     fn only_names_go_into_paths() {
         assert!(is_dns_label("prod") && is_dns_label("a-1") && is_dns_label(&"a".repeat(63)));
         for bad in [
