@@ -93,6 +93,18 @@ pub enum FailOn {
     None,
 }
 
+impl FailOn {
+    /// The lowest severity that fails the run (`None`: nothing does).
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -474,22 +486,21 @@ pub fn drift_with(
         namespace: args.namespace.clone(),
     };
     let lint_args = args.lint_args();
-    let (lint, outcome) = lint_with_progress(&lint_args, None, progress, |repo, model, _| {
-        crate::live::check(repo, model, source, &opts, progress)
+    // Finished with the model at hand (and the lint's selection, which is `--select`'s
+    // LIVE rules), the way lint finishes its own findings.
+    let (lint, checked) = lint_with_progress(&lint_args, None, progress, |repo, model, linted| {
+        crate::live::check(repo, model, source, &opts, progress).map(|mut outcome| {
+            let (findings, suppressed) = crate::live::finish(
+                std::mem::take(&mut outcome.findings),
+                repo,
+                model,
+                linted.catalogue,
+                linted.selection,
+            );
+            (outcome, findings, suppressed)
+        })
     })?;
-    let outcome = outcome?;
-    let select = lint_args.repo.select.clone();
-    let ignore: Vec<String> = lint
-        .config
-        .ignore
-        .iter()
-        .chain(&args.repo.ignore)
-        .cloned()
-        .collect();
-    let selection = Selection::new(&lint.catalogue, &select, &ignore, &lint.config.severity)
-        .map_err(anyhow::Error::msg)?;
-    let (findings, suppressed) =
-        crate::live::finish(outcome.findings, &lint.repo, &lint.catalogue, &selection);
+    let (outcome, findings, suppressed) = checked?;
     let diagnostics: Vec<crate::diagnostic::Diagnostic> =
         findings.iter().map(|f| f.diagnostic.clone()).collect();
     let mut summary = Summary {
@@ -577,18 +588,11 @@ fn drift(args: &DriftArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&input),
         Format::Github => report::github::render(&input),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print_stdout(&text)?,
-    }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::None => None,
-    };
-    let failed = threshold.is_some_and(|t| result.diagnostics.iter().any(|d| d.severity >= t));
+    write_output(args.output.as_deref(), &text)?;
+    let failed = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| result.diagnostics.iter().any(|d| d.severity >= t));
     std::mem::forget(result);
     Ok(i32::from(failed))
 }
@@ -868,7 +872,12 @@ pub fn lint_with<T: Send>(
     renderer: Option<&dyn Renderer>,
     then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
 ) -> Result<(LintResult, T)> {
-    lint_with_progress(args, renderer, &Progress::hidden(), then)
+    lint_with_progress(
+        args,
+        renderer,
+        &Progress::hidden(),
+        |repo, model, linted| then(repo, model, linted.outcome),
+    )
 }
 
 /// Counts renders for the progress line.
@@ -886,11 +895,19 @@ impl Renderer for CountingRenderer<'_> {
 }
 
 /// [`lint_with`], reporting its stages to `progress`.
+/// What a command run over the lint sees besides the repository and the model: the
+/// lint's findings, its catalogue and its rule selection.
+pub struct Linted<'a> {
+    pub outcome: &'a engine::Outcome,
+    pub catalogue: &'a Catalogue,
+    pub selection: &'a Selection,
+}
+
 fn lint_with_progress<T: Send>(
     args: &LintArgs,
     renderer: Option<&dyn Renderer>,
     progress: &Progress,
-    then: impl FnOnce(&Repo, &Model<'_>, &engine::Outcome) -> T + Send,
+    then: impl FnOnce(&Repo, &Model<'_>, &Linted<'_>) -> T + Send,
 ) -> Result<(LintResult, T)> {
     for p in &args.paths {
         if std::fs::metadata(p).is_err() {
@@ -1002,7 +1019,12 @@ fn lint_with_progress<T: Send>(
             stage,
         );
         // Still on the workers, whose stacks leave room for deep app-of-apps trees.
-        let extra = then(&repo, &model, &outcome);
+        let linted = Linted {
+            outcome: &outcome,
+            catalogue: &catalogue,
+            selection: &selection,
+        };
+        let extra = then(&repo, &model, &linted);
         (repo, outcome, extra, render_stats)
     });
     render_stats.cache = tools.as_ref().map(|t| t.stats());
@@ -1190,12 +1212,7 @@ fn lint(args: &LintArgs) -> Result<i32> {
         Format::Github => report::github::render(&input),
     };
     write_output(args.output.as_deref(), &text)?;
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::None => None,
-    };
+    let threshold = args.fail_on.threshold();
     // A run that records a baseline accepts what it records.
     let failed = args.write_baseline.is_none()
         && threshold.is_some_and(|t| result.outcome.diagnostics.iter().any(|d| d.severity >= t));
@@ -1209,6 +1226,14 @@ fn lint(args: &LintArgs) -> Result<i32> {
 mod tests {
     use super::*;
     use std::ffi::OsStr;
+
+    #[test]
+    fn fail_on_names_the_lowest_failing_severity() {
+        assert_eq!(FailOn::Error.threshold(), Some(Severity::Error));
+        assert_eq!(FailOn::Warning.threshold(), Some(Severity::Warning));
+        assert_eq!(FailOn::Info.threshold(), Some(Severity::Info));
+        assert_eq!(FailOn::None.threshold(), None);
+    }
 
     const BIN: &str = "/home/u/.krew/bin/kubectl-gitops";
 

@@ -132,7 +132,24 @@ pub fn sort(diags: &mut [Diagnostic], db: &SourceDb) {
     diags.sort_by(|a, b| compare(a, b, db));
 }
 
-fn compare(a: &Diagnostic, b: &Diagnostic, db: &SourceDb) -> Ordering {
+/// Something reported through a diagnostic: a lint finding is one, a drift finding
+/// carries its field differences with it. The engine finishes both the same way.
+pub trait Reported {
+    fn diagnostic(&self) -> &Diagnostic;
+    fn diagnostic_mut(&mut self) -> &mut Diagnostic;
+}
+
+impl Reported for Diagnostic {
+    fn diagnostic(&self) -> &Diagnostic {
+        self
+    }
+    fn diagnostic_mut(&mut self) -> &mut Diagnostic {
+        self
+    }
+}
+
+/// The report order: file path, position, code, end, message, object.
+pub fn compare(a: &Diagnostic, b: &Diagnostic, db: &SourceDb) -> Ordering {
     let fa = db.get(a.primary.span.file);
     let fb = db.get(b.primary.span.file);
     fa.rel_path

@@ -935,3 +935,282 @@ fn requests_in_flight_are_bounded() {
         s.max_in_flight()
     );
 }
+
+#[test]
+fn a_namespace_that_is_not_a_name_never_reaches_a_path() {
+    // `prod/secrets?` pasted into a list path would list prod's Secrets and compare
+    // them as this ConfigMap.
+    let repo = repo_copy();
+    std::fs::write(
+        repo.path().join("web/evil.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-credentials\n  namespace: \"prod/secrets?\"\ndata:\n  password: guess\n",
+    )
+    .expect("write");
+    let s = server(&live());
+    let r = run_with(repo.path(), &s.kubeconfig("t0ken"), &["--format", "json"]);
+    let v = json(&r);
+    assert!(
+        r.stderr
+            .contains("namespace 'prod/secrets?' is not a valid namespace name"),
+        "{}",
+        r.stderr
+    );
+    let secret_lists = s
+        .requests()
+        .iter()
+        .filter(|q| q.path == "/api/v1/namespaces/prod/secrets")
+        .count();
+    assert_eq!(secret_lists, 1, "{:?}", s.requests());
+    assert!(
+        s.requests()
+            .iter()
+            .all(|q| !q.path.contains('?') && q.query.keys().all(|k| !k.contains('/'))),
+        "{:?}",
+        s.requests()
+    );
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v}");
+    for secret in SECRETS {
+        assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret));
+    }
+}
+
+/// Two Applications in `argocd` deploying to the test server by URL: `root` holds
+/// `child`'s manifest.
+fn app_of_apps(url: &str) -> tempfile::TempDir {
+    let app = |name: &str, path: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/drift.git\n    path: {path}\n    targetRevision: main\n  destination:\n    server: {url}\n    namespace: argocd\n"
+        )
+    };
+    common::fixture(&[
+        (
+            ".kubectl-gitops.yaml",
+            "repoURLs: [https://github.com/acme/drift.git]\n",
+        ),
+        ("root.yaml", &app("root", "children")),
+        ("children/child.yaml", &app("child", "child")),
+        ("child/.keep", ""),
+    ])
+}
+
+#[test]
+fn resources_of_a_refused_list_are_not_reported_missing() {
+    let s = ApiServer::start(
+        default_kinds(),
+        "",
+        Behaviour {
+            forbidden: vec![("applications".to_owned(), None)],
+            ..Behaviour::default()
+        },
+    );
+    let repo = app_of_apps(&s.url);
+    let r = run_with(repo.path(), &s.kubeconfig("t0ken"), &["--format", "json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = json(&r);
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v}");
+    assert!(
+        r.stderr
+            .contains("refused to list applications.argoproj.io in namespace argocd"),
+        "{}",
+        r.stderr
+    );
+    // The refused list is neither retried nor counted as made.
+    let app_lists = s
+        .requests()
+        .iter()
+        .filter(|q| q.path.ends_with("/applications"))
+        .count();
+    assert_eq!(app_lists, 1, "{:?}", s.requests());
+    assert_eq!(v["live"]["lists"], 0, "{v}");
+}
+
+#[test]
+fn two_api_versions_of_a_kind_are_each_compared_with_their_own_list() {
+    let mut kinds = default_kinds();
+    for version in ["v1", "v2"] {
+        kinds.push(apiserver::Kind {
+            group: "autoscaling",
+            version,
+            kind: "HorizontalPodAutoscaler",
+            plural: "horizontalpodautoscalers",
+            namespaced: true,
+        });
+    }
+    let v1 = |name: &str| {
+        format!(
+            "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {name}\n  namespace: prod\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 1\n  maxReplicas: 3\n  targetCPUUtilizationPercentage: 80\n"
+        )
+    };
+    let v2 = |name: &str| {
+        format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {name}\n  namespace: prod\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 1\n  maxReplicas: 3\n  metrics:\n    - type: Resource\n      resource:\n        name: cpu\n        target:\n          type: Utilization\n          averageUtilization: 80\n"
+        )
+    };
+    // The server holds both objects under both versions, as a real one converts them.
+    let live = format!(
+        "{}---\n{}---\n{}---\n{}",
+        v1("a"),
+        v2("a"),
+        v1("b"),
+        v2("b")
+    );
+    let s = ApiServer::start(
+        kinds,
+        &live,
+        Behaviour {
+            by_version: true,
+            ..Behaviour::default()
+        },
+    );
+    let repo = common::fixture(&[
+        (
+            ".kubectl-gitops.yaml",
+            "repoURLs: [https://github.com/acme/drift.git]\n",
+        ),
+        (
+            "app.yaml",
+            &format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: hpa\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/drift.git\n    path: hpa\n    targetRevision: main\n  destination:\n    server: {}\n    namespace: prod\n",
+                s.url
+            ),
+        ),
+        ("hpa/a.yaml", &v1("a")),
+        ("hpa/b.yaml", &v2("b")),
+    ]);
+    let r = run_with(repo.path(), &s.kubeconfig("t0ken"), &["--format", "json"]);
+    let v = json(&r);
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v}\n{}", r.stderr);
+    assert_eq!(v["live"]["resources"], 2, "{v}");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn a_server_that_repeats_its_continue_token_is_an_error() {
+    let s = ApiServer::start(
+        default_kinds(),
+        &live(),
+        Behaviour {
+            repeat_continue: true,
+            ..Behaviour::default()
+        },
+    );
+    let home = tempfile::tempdir().expect("home");
+    let kc = home.path().join("kubeconfig.yaml");
+    std::fs::write(&kc, s.kubeconfig("t0ken")).expect("write kubeconfig");
+    let mut child = Command::new(BIN)
+        .arg("drift")
+        .arg(REPO)
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env_remove("KUBECONFIG")
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kubectl-gitops");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let status = status.expect("the list loops forever on a repeated continue token");
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read as _;
+        e.read_to_string(&mut stderr).expect("stderr");
+    }
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the same continue token"), "{stderr}");
+}
+
+#[test]
+fn an_ignore_annotation_that_kustomize_adds_suppresses_drift() {
+    let found = common::on_path("kubectl").is_some() || common::on_path("kustomize").is_some();
+    if !common::tool_available("kubectl or kustomize", found, "install kubectl") {
+        return;
+    }
+    // Only the rendered Deployment carries the annotation: the suppression is checked
+    // before the finding moves to web/deployment.yaml.
+    let repo = repo_copy();
+    std::fs::write(
+        repo.path().join("web/kustomization.yaml"),
+        "resources:\n  - deployment.yaml\n  - config.yaml\n  - secret.yaml\ncommonAnnotations:\n  kubectl-gitops.io/ignore: \"LIVE001 -- tuned by hand\"\n",
+    )
+    .expect("write");
+    let text = live().replace("image: nginx:1.27\n", "image: nginx:1.26\n");
+    let snapshot = tempfile::tempdir().expect("tempdir");
+    let path = snapshot.path().join("live.yaml");
+    std::fs::write(&path, text).expect("write");
+    let r = snapshot_run(repo.path(), &path, &["--app", "web", "--format", "json"]);
+    let v = json(&r);
+    assert_eq!(codes(&v), Vec::<String>::new(), "{v}\n{}", r.stderr);
+    assert!(v["summary"]["suppressed"].as_u64() >= Some(1), "{v}");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn drift_of_a_generated_application_points_at_its_application_set() {
+    let repo = common::fixture(&[
+        (
+            ".kubectl-gitops.yaml",
+            "repoURLs: [https://github.com/acme/drift.git]\n",
+        ),
+        (
+            "apps/set.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: gens\n  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements:\n          - name: gen\n  template:\n    metadata:\n      name: '{{name}}'\n    spec:\n      project: default\n      source:\n        repoURL: https://github.com/acme/drift.git\n        path: gen\n        targetRevision: main\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: prod\n",
+        ),
+        ("gen/.keep", ""),
+    ]);
+    let snap = tempfile::tempdir().expect("tempdir");
+    let path = snap.path().join("apps.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: gen\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/drift.git\n    path: gen\n    targetRevision: dev\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: prod\n",
+    )
+    .expect("write");
+    let r = snapshot_run(repo.path(), &path, &["--format", "json"]);
+    let v = json(&r);
+    assert_eq!(codes(&v), ["LIVE003"], "{v}\n{}", r.stderr);
+    let d = &diagnostics(&v)[0];
+    assert_eq!(d["file"], "apps/set.yaml", "{v}");
+    assert_eq!(d["line"], 19, "{v}");
+    assert!(
+        d["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("generated by ApplicationSet 'gens'")),
+        "{v}"
+    );
+}
+
+#[test]
+fn the_report_goes_to_the_output_file() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let path = out.path().join("drift.json");
+    let path_arg = path.to_string_lossy().into_owned();
+    let r = snapshot_run(
+        Path::new(REPO),
+        Path::new(LIVE),
+        &["--format", "json", "--output", &path_arg],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("written")).expect("json");
+    assert_eq!(written["live"]["resources"], 4, "{written}");
+    let missing = out.path().join("no/such/dir/drift.json");
+    let r = snapshot_run(
+        Path::new(REPO),
+        Path::new(LIVE),
+        &["--output", &missing.to_string_lossy()],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot write"), "{}", r.stderr);
+}

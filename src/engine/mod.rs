@@ -8,7 +8,7 @@ pub mod select;
 pub mod suppress;
 
 use crate::config::Config;
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Diagnostic, Reported};
 use crate::model::deps::Deps;
 use crate::model::ignores::System;
 use crate::model::{Model, Object, Repo};
@@ -159,26 +159,50 @@ pub fn run(
     let sup = suppress::Suppressions::collect(repo, cat, &mut suppress_diags);
     found.extend(suppress_diags);
 
-    let mut out = Outcome::default();
+    let (diagnostics, suppressed) = finish(repo, model, cat, selection, &sup, found);
+    Outcome {
+        diagnostics,
+        suppressed,
+    }
+}
+
+/// Turns raw findings into reported ones (lint's and drift's alike): the selection
+/// applied, spans inside rendered output moved to the files it came from and findings
+/// about generated Applications to their ApplicationSet, suppressions applied (on a
+/// rendered or generated object before the move, in the repository's files after),
+/// names, severities and help from the catalogue; sorted by file, position and code,
+/// copies removed. Returns the findings and how many were suppressed.
+pub fn finish<T: Reported>(
+    repo: &Repo,
+    model: &Model<'_>,
+    cat: &Catalogue,
+    selection: &Selection,
+    sup: &suppress::Suppressions,
+    found: Vec<T>,
+) -> (Vec<T>, usize) {
+    let mut suppressed = 0;
     let mut kept = Vec::with_capacity(found.len());
-    for mut d in found {
+    for mut f in found {
+        let d = f.diagnostic_mut();
         if !selection.is_enabled(&d.code) {
             continue;
         }
         // A suppression annotation on a rendered or generated object covers findings
         // about it, before they move to the files it came from.
-        let mut suppressed = repo.is_virtual(d.primary.span.file) && sup.is_suppressed(&d, repo);
+        let mut hidden = repo.is_virtual(d.primary.span.file) && sup.is_suppressed(d, repo);
         // Findings inside rendered output belong to the files it came from, findings
         // about generated Applications to the ApplicationSet strings that produced them.
-        let about = crate::model::generated::remap_diagnostic(repo, &model.generated, &mut d);
-        suppressed = suppressed || sup.is_suppressed(&d, repo);
-        if suppressed {
-            out.suppressed += 1;
+        let about = crate::model::generated::remap_diagnostic(repo, &model.generated, d);
+        hidden = hidden || sup.is_suppressed(d, repo);
+        if hidden {
+            suppressed += 1;
             continue;
         }
-        kept.push((d, about));
+        kept.push((f, about));
     }
-    for mut d in crate::model::generated::finish(repo, &model.generated, kept) {
+    let mut out = crate::model::generated::finish(repo, &model.generated, kept);
+    for f in &mut out {
+        let d = f.diagnostic_mut();
         if let Some(rule) = cat.get(&d.code) {
             d.name = rule.name.clone();
             d.severity = selection.severity(rule);
@@ -186,9 +210,8 @@ pub fn run(
                 d.help = Some(rule.help.clone());
             }
         }
-        out.diagnostics.push(d);
     }
-    diagnostic::sort(&mut out.diagnostics, &repo.db);
-    out.diagnostics.dedup();
-    out
+    out.sort_by(|a, b| diagnostic::compare(a.diagnostic(), b.diagnostic(), &repo.db));
+    out.dedup_by(|a, b| a.diagnostic() == b.diagnostic());
+    (out, suppressed)
 }

@@ -20,8 +20,9 @@
 //!   the last applied configuration had them. Other lists compare element by element and
 //!   must have the same length.
 //!
-//! Secrets never show their values: [`redact_secret`] replaces them before anything is
-//! printed.
+//! Secrets never show their values: [`redact_diff`] (each field difference) and
+//! [`redact_secret_pair`] (the desired and live objects of the human diff) replace them
+//! before anything is printed.
 
 use serde_json::{Map, Value};
 
@@ -431,21 +432,10 @@ pub fn parse_quantity(s: &str) -> Option<f64> {
     Some(n * factor)
 }
 
-/// Replaces every value under a Secret's `data` and `stringData` with [`REDACTED`] (keys
-/// stay). Objects that are not Secrets are left alone.
-pub fn redact_secret(obj: &mut Value) {
-    if !is_secret(obj) {
-        return;
-    }
-    for key in ["data", "stringData"] {
-        if let Some(v) = obj.get_mut(key) {
-            redact_value(v);
-        }
-    }
-}
-
-/// [`redact_secret`] on a desired/live pair, marking live values that differ, so an
-/// object diff shows which keys changed and nothing else.
+/// Replaces every value under a Secret's `data` and `stringData` of a desired/live pair
+/// with [`REDACTED`] (keys stay), marking live values that differ, so an object diff
+/// shows which keys changed and nothing else. Objects that are not Secrets are left
+/// alone.
 pub fn redact_secret_pair(desired: &mut Value, live: &mut Value) {
     if !is_secret(desired) && !is_secret(live) {
         return;

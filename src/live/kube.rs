@@ -5,7 +5,10 @@
 //! Only GET requests are ever built here: discovery (`/api/v1`, `/apis/GROUP/VERSION`)
 //! and lists. Nothing in this module can write to a cluster.
 
-use super::{ApiKind, ClusterSource, Discovery, ListRequest, LiveError, Target, split_api_version};
+use super::{
+    ApiKind, ClusterSource, Discovery, ListRequest, LiveError, Target, invalid_request,
+    is_valid_api_version, split_api_version,
+};
 use futures::StreamExt as _;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::Request;
@@ -171,6 +174,11 @@ impl KubeSource {
     }
 
     async fn discover_one(&self, api_version: &str) -> Result<Option<Vec<ApiKind>>, LiveError> {
+        if !is_valid_api_version(api_version) {
+            return Err(LiveError::Other(format!(
+                "'{api_version}' is not a valid API version: no request was sent for it"
+            )));
+        }
         let (group, version) = split_api_version(api_version);
         let (base, name) = if group.is_empty() {
             ("/api".to_owned(), version)
@@ -207,6 +215,14 @@ impl KubeSource {
     }
 
     async fn list_one(&self, r: &ListRequest) -> Result<Vec<Value>, LiveError> {
+        // Every part of the path is checked first: nothing can make a list read another
+        // resource (`namespace: "prod/secrets?"`).
+        if let Some(why) = invalid_request(r) {
+            return Err(LiveError::Other(format!(
+                "cannot list {}: {why}; no request was sent",
+                r.ty.resource()
+            )));
+        }
         let (group, version) = (&r.ty.group, &r.ty.version);
         let prefix = if group.is_empty() {
             format!("/api/{version}")
@@ -243,17 +259,35 @@ impl KubeSource {
             if let Some(list) = page.get("items").and_then(Value::as_array) {
                 items.extend(list.iter().cloned());
             }
-            token = page
+            let next = page
                 .pointer("/metadata/continue")
                 .and_then(Value::as_str)
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
-            if token.is_none() {
+            let Some(next) = next else {
                 break;
+            };
+            if let Err(e) = next_token(token.as_deref(), &next) {
+                return Err(LiveError::Other(format!(
+                    "the cluster at {} answered list {}{} with {e}",
+                    self.server, what.resource, what.scope
+                )));
             }
+            token = Some(next);
         }
         Ok(items)
     }
+}
+
+/// Checks the next page's `continue` token: one that repeats the token just sent would
+/// make the list loop forever.
+fn next_token(previous: Option<&str>, next: &str) -> Result<(), String> {
+    if previous == Some(next) {
+        return Err(
+            "the same continue token as the page before; the list was stopped instead of repeating it forever".to_owned(),
+        );
+    }
+    Ok(())
 }
 
 /// A client configuration, the context's name and the names its cluster is known by.
@@ -406,5 +440,17 @@ impl ClusterSource for KubeSource {
                 .inspect(|_| tick())
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_continue_token_stops_the_list() {
+        assert!(next_token(None, "a").is_ok());
+        assert!(next_token(Some("a"), "b").is_ok());
+        assert!(next_token(Some("b"), "b").is_err_and(|e| e.contains("same continue token")));
     }
 }

@@ -123,7 +123,7 @@ impl Discovery {
                 group: group.to_owned(),
                 version: version.to_owned(),
                 kind: kind.to_owned(),
-                plural: format!("{}s", kind.to_ascii_lowercase()),
+                plural: guess_plural(kind),
                 namespaced,
             }),
             None => Resolved::NotServed,
@@ -134,6 +134,62 @@ impl Discovery {
 /// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
 pub fn split_api_version(api_version: &str) -> (&str, &str) {
     api_version.split_once('/').unwrap_or(("", api_version))
+}
+
+/// A DNS-1123 label (what Kubernetes accepts as a namespace name): lowercase letters,
+/// digits and `-`, starting and ending with a letter or digit, at most 63 characters.
+/// Namespaces, resource names and versions go into request paths only when they are
+/// one, so that nothing from the repository can change what a request reads.
+pub fn is_dns_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    let edge = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.first().is_some_and(edge)
+        && b.last().is_some_and(edge)
+        && b.iter().all(|c| edge(c) || *c == b'-')
+}
+
+/// A DNS-1123 subdomain (an API group): dot-separated labels, at most 253 characters.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+/// Whether an API version can go into a request path: an optional group (a DNS-1123
+/// subdomain) and a version (a DNS-1123 label).
+pub fn is_valid_api_version(api_version: &str) -> bool {
+    let (group, version) = split_api_version(api_version);
+    (group.is_empty() || is_dns_subdomain(group)) && is_dns_label(version)
+}
+
+/// The resource name guessed from a kind when nothing says it (`Deployment` →
+/// `deployments`): a snapshot has no discovery.
+pub fn guess_plural(kind: &str) -> String {
+    format!("{}s", kind.to_ascii_lowercase())
+}
+
+/// Why a list request could not be built safely, if it cannot: the namespace, resource
+/// name, group and version all go into the path.
+pub fn invalid_request(r: &ListRequest) -> Option<String> {
+    if let Some(ns) = &r.namespace
+        && r.ty.namespaced
+        && !is_dns_label(ns)
+    {
+        return Some(format!("namespace '{ns}' is not a valid namespace name"));
+    }
+    if !is_dns_label(&r.ty.plural) {
+        return Some(format!(
+            "resource name '{}' of kind {} is not a valid resource name",
+            r.ty.plural, r.ty.kind
+        ));
+    }
+    if !is_valid_api_version(&r.ty.api_version()) {
+        return Some(format!(
+            "'{}' is not a valid API version",
+            r.ty.api_version()
+        ));
+    }
+    None
 }
 
 /// Which cluster the source stands for, to match Application destinations.
@@ -294,13 +350,12 @@ pub fn check(
         Resolved::Type(t) => Some(t),
         Resolved::NotServed => None,
     };
-    let mut live: HashMap<Key, Value> = HashMap::new();
-    let mut listed: BTreeSet<ListRequest> = BTreeSet::new();
+    let mut lists = Lists::default();
     if let Some(ty) = &app_type {
         // All of their namespaces, whatever `-n` says: a live Application is how an
         // `in-cluster` destination is recognised. Not being allowed to read them only
         // means LIVE003/LIVE004 cannot be checked.
-        let requests: Vec<ListRequest> = selected
+        let mut requests: Vec<ListRequest> = selected
             .iter()
             .map(|&a| model.apps[a].namespace.clone())
             .collect::<BTreeSet<String>>()
@@ -310,7 +365,17 @@ pub fn check(
                 namespace: Some(ns),
             })
             .collect();
-        let failed = run_lists(source, &requests, &mut live, &mut listed, progress, false)?;
+        requests.retain(|r| match invalid_request(r) {
+            Some(why) => {
+                out.notes.push(format!(
+                    "Applications in namespace '{}' were not compared: {why}",
+                    r.namespace.as_deref().unwrap_or("")
+                ));
+                false
+            }
+            None => true,
+        });
+        let failed = run_lists(source, &requests, &mut lists, progress, false)?;
         for e in failed {
             out.notes.push(format!(
                 "{e}: Applications there were not compared (LIVE003, LIVE004), and their in-cluster destinations cannot be recognised"
@@ -319,12 +384,14 @@ pub fn check(
     }
     let app_live = |a: usize| -> Option<&Value> {
         let n = &model.apps[a];
-        live.get(&key_of(
-            ARGO_GROUP,
-            "Application",
-            Some(&n.namespace),
-            &n.name,
-        ))
+        let ty = app_type.as_ref()?;
+        lists.get(
+            &ListRequest {
+                ty: ty.clone(),
+                namespace: Some(n.namespace.clone()),
+            },
+            &key_of(ARGO_GROUP, "Application", Some(&n.namespace), &n.name),
+        )
     };
 
     // Which Applications deploy to this cluster.
@@ -357,9 +424,19 @@ pub fn check(
             let Some(o) = repo.objects.get(r) else {
                 continue;
             };
-            if compared(o) {
-                candidates.push((a, r));
+            if !compared(o) {
+                continue;
             }
+            if !is_valid_api_version(&o.api_version) {
+                out.notes.push(format!(
+                    "{} of Application '{}': '{}' is not a valid API version, so it was not compared",
+                    o.display_name(),
+                    model.apps[a].name,
+                    o.api_version
+                ));
+                continue;
+            }
+            candidates.push((a, r));
         }
     }
     let versions: BTreeSet<String> = candidates
@@ -420,6 +497,17 @@ pub fn check(
         if !in_ns(namespace.as_deref()) {
             continue;
         }
+        if let Some(why) = invalid_request(&ListRequest {
+            ty: ty.clone(),
+            namespace: namespace.clone(),
+        }) {
+            out.notes.push(format!(
+                "{} of Application '{}' was not compared: {why}",
+                o.display_name(),
+                app.name
+            ));
+            continue;
+        }
         let key = key_of(o.group(), &o.kind, namespace.as_deref(), &name);
         if !seen_units.insert(key) {
             continue;
@@ -438,7 +526,7 @@ pub fn check(
     if let Some(ty) = &app_type {
         for &a in &selected {
             let n = &model.apps[a];
-            if !in_ns(Some(&n.namespace)) {
+            if !in_ns(Some(&n.namespace)) || !is_dns_label(&n.namespace) {
                 continue;
             }
             let key = key_of(ARGO_GROUP, "Application", Some(&n.namespace), &n.name);
@@ -463,10 +551,11 @@ pub fn check(
         })
         .collect::<BTreeSet<ListRequest>>()
         .into_iter()
-        .filter(|r| !listed.contains(r))
+        .filter(|r| !lists.listed.contains_key(r) && !lists.failed.contains(r))
         .collect();
-    run_lists(source, &requests, &mut live, &mut listed, progress, true)?;
-    out.lists = listed.len();
+    run_lists(source, &requests, &mut lists, progress, true)?;
+    // Lists that were answered; refused ones are in the notes.
+    out.lists = lists.listed.len();
 
     // Compare.
     progress.stage(format!("comparing {} objects", units.len()));
@@ -490,7 +579,17 @@ pub fn check(
             u.namespace.as_deref(),
             &name,
         );
-        let found = live.get(&key);
+        let request = ListRequest {
+            ty: u.ty.clone(),
+            namespace: u.namespace.clone(),
+        };
+        if lists.failed.contains(&request) {
+            // Not known either way; the refused list is in the notes.
+            continue;
+        }
+        // Looked up in the list that was made for it: a cluster answers each API version
+        // of a kind with its own representation of the same objects.
+        let found = lists.get(&request, &key);
         if u.missing_is_finding {
             out.resources += 1;
         }
@@ -518,56 +617,30 @@ pub fn check(
     Ok(out)
 }
 
-/// Turns raw findings into reported ones, as the engine does for lint findings: spans
-/// inside rendered output moved to the files they came from, suppressions
+impl crate::diagnostic::Reported for Finding {
+    fn diagnostic(&self) -> &Diagnostic {
+        &self.diagnostic
+    }
+    fn diagnostic_mut(&mut self) -> &mut Diagnostic {
+        &mut self.diagnostic
+    }
+}
+
+/// Turns raw findings into reported ones exactly as lint findings are
+/// ([`crate::engine::finish`]): rendered and generated spans moved, suppressions
 /// (`kubectl-gitops.io/ignore`, `# kubectl-gitops: ignore`) and the selection applied,
-/// names and severities from the catalogue, sorted by file, position and code. Returns
-/// the findings and how many were suppressed.
+/// names and severities from the catalogue, sorted. Returns the findings and how many
+/// were suppressed. Problems with the suppressions themselves are lint's to report.
 pub fn finish(
     findings: Vec<Finding>,
     repo: &Repo,
+    model: &Model<'_>,
     cat: &crate::engine::catalogue::Catalogue,
     selection: &crate::engine::select::Selection,
 ) -> (Vec<Finding>, usize) {
     let mut ignored = Vec::new();
     let sup = crate::engine::suppress::Suppressions::collect(repo, cat, &mut ignored);
-    let mut suppressed = 0;
-    let mut out = Vec::new();
-    for mut f in findings {
-        let d = &mut f.diagnostic;
-        d.primary.span = crate::model::rendered::remap(repo, d.primary.span);
-        for r in &mut d.related {
-            r.span = crate::model::rendered::remap(repo, r.span);
-        }
-        if !selection.is_enabled(&d.code) {
-            continue;
-        }
-        if sup.is_suppressed(d, repo) {
-            suppressed += 1;
-            continue;
-        }
-        if let Some(rule) = cat.get(&d.code) {
-            d.name = rule.name.clone();
-            d.severity = selection.severity(rule);
-            if d.help.is_none() {
-                d.help = Some(rule.help.clone());
-            }
-        }
-        out.push(f);
-    }
-    out.sort_by(|a, b| {
-        let (a, b) = (&a.diagnostic, &b.diagnostic);
-        repo.db
-            .get(a.primary.span.file)
-            .rel_path
-            .cmp(&repo.db.get(b.primary.span.file).rel_path)
-            .then(a.primary.span.start.cmp(&b.primary.span.start))
-            .then(a.code.cmp(&b.code))
-            .then(a.primary.span.end.cmp(&b.primary.span.end))
-            .then(a.message.cmp(&b.message))
-            .then(a.object.cmp(&b.object))
-    });
-    (out, suppressed)
+    crate::engine::finish(repo, model, cat, selection, &sup, findings)
 }
 
 /// Whether Argo CD compares a desired object: hooks and `Skip` are not part of the sync
@@ -580,13 +653,26 @@ fn compared(o: &Object) -> bool {
     !(hook.is_hook || hook.skip) && o.name.as_deref().is_some_and(|n| !n.is_empty())
 }
 
+/// The answered lists, each indexed by object, and the refused ones.
+#[derive(Default)]
+struct Lists {
+    listed: HashMap<ListRequest, HashMap<Key, Value>>,
+    failed: BTreeSet<ListRequest>,
+}
+
+impl Lists {
+    fn get(&self, request: &ListRequest, key: &Key) -> Option<&Value> {
+        self.listed.get(request)?.get(key)
+    }
+}
+
 /// Runs lists and indexes what they return. With `fatal`, the first failure is the
-/// error; otherwise a refused (403) list is returned for a note and the rest go on.
+/// error; otherwise a refused (403) list is returned for a note, recorded as failed (so
+/// nothing it would have held is reported missing) and the rest go on.
 fn run_lists(
     source: &dyn ClusterSource,
     requests: &[ListRequest],
-    live: &mut HashMap<Key, Value>,
-    listed: &mut BTreeSet<ListRequest>,
+    lists: &mut Lists,
     progress: &crate::progress::Progress,
     fatal: bool,
 ) -> Result<Vec<LiveError>, LiveError> {
@@ -599,16 +685,33 @@ fn run_lists(
     let tick = || progress.tick(&stage);
     let results = source.list(requests, &tick);
     for (req, result) in requests.iter().zip(results) {
-        listed.insert(req.clone());
         let items = match result {
             Ok(items) => items,
             Err(e @ LiveError::Forbidden { .. }) if !fatal => {
+                lists.failed.insert(req.clone());
                 failed.push(e);
                 continue;
             }
             Err(e) => return Err(e),
         };
+        let live = lists.listed.entry(req.clone()).or_default();
         for mut item in items {
+            // Only what was asked for: an object of another namespace or kind (a server
+            // that answered another path) is not this list's.
+            let ns = item.pointer("/metadata/namespace").and_then(Value::as_str);
+            if let Some(want) = &req.namespace
+                && req.ty.namespaced
+                && ns != Some(want.as_str())
+            {
+                continue;
+            }
+            if item
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k != req.ty.kind)
+            {
+                continue;
+            }
             // List items do not always carry their type.
             if let Some(m) = item.as_object_mut() {
                 m.entry("apiVersion")
@@ -1189,5 +1292,101 @@ mod tests {
         assert_eq!(show(Some(&Value::from("x"))), "\"x\"");
         let long = Value::from("y".repeat(100));
         assert!(show(Some(&long)).ends_with("...") && show(Some(&long)).chars().count() == 60);
+    }
+
+    #[test]
+    fn plurals_are_guessed_in_one_place() {
+        assert_eq!(guess_plural("ConfigMap"), "configmaps");
+        let d = Discovery::default();
+        assert!(
+            matches!(d.resolve("v1", "Widget", true), Resolved::Type(t) if t.plural == guess_plural("Widget"))
+        );
+    }
+
+    #[test]
+    fn only_names_go_into_paths() {
+        assert!(is_dns_label("prod") && is_dns_label("a-1") && is_dns_label(&"a".repeat(63)));
+        for bad in [
+            "",
+            "Prod",
+            "-a",
+            "a-",
+            "prod/secrets?",
+            "a.b",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_dns_label(bad), "{bad}");
+        }
+        assert!(is_valid_api_version("apps/v1") && is_valid_api_version("v1"));
+        assert!(!is_valid_api_version("apps/v1/../x") && !is_valid_api_version("a?b/v1"));
+        let ty = ResourceType {
+            group: String::new(),
+            version: "v1".into(),
+            kind: "ConfigMap".into(),
+            plural: "configmaps".into(),
+            namespaced: true,
+        };
+        let req = |ns: &str, plural: &str| ListRequest {
+            ty: ResourceType {
+                plural: plural.into(),
+                ..ty.clone()
+            },
+            namespace: Some(ns.into()),
+        };
+        assert_eq!(invalid_request(&req("prod", "configmaps")), None);
+        assert!(invalid_request(&req("prod/secrets?", "configmaps")).is_some());
+        assert!(invalid_request(&req("prod", "secrets/x")).is_some());
+    }
+
+    /// Answers every list with the same items.
+    struct Fixed(Vec<Value>);
+
+    impl ClusterSource for Fixed {
+        fn describe(&self) -> String {
+            "fixed".into()
+        }
+        fn target(&self) -> Target {
+            Target::Any
+        }
+        fn discover(&self, _: &BTreeSet<String>) -> Result<Discovery, LiveError> {
+            Ok(Discovery::default())
+        }
+        fn list(
+            &self,
+            requests: &[ListRequest],
+            _: &(dyn Fn() + Sync),
+        ) -> Vec<Result<Vec<Value>, LiveError>> {
+            requests.iter().map(|_| Ok(self.0.clone())).collect()
+        }
+    }
+
+    #[test]
+    fn lists_keep_only_the_namespace_and_kind_asked_for() {
+        let src = Fixed(vec![
+            serde_json::json!({"metadata": {"name": "a", "namespace": "prod"}}),
+            serde_json::json!({"kind": "Secret", "metadata": {"name": "b", "namespace": "prod"}}),
+            serde_json::json!({"metadata": {"name": "c", "namespace": "dev"}}),
+        ]);
+        let req = ListRequest {
+            ty: ResourceType {
+                group: String::new(),
+                version: "v1".into(),
+                kind: "ConfigMap".into(),
+                plural: "configmaps".into(),
+                namespaced: true,
+            },
+            namespace: Some("prod".into()),
+        };
+        let mut lists = Lists::default();
+        let failed = run_lists(
+            &src,
+            std::slice::from_ref(&req),
+            &mut lists,
+            &crate::progress::Progress::hidden(),
+            true,
+        );
+        assert!(failed.is_ok_and(|f| f.is_empty()));
+        let names: BTreeSet<String> = lists.listed[&req].keys().map(|k| k.3.clone()).collect();
+        assert_eq!(names, BTreeSet::from(["a".to_owned()]));
     }
 }

@@ -89,12 +89,18 @@ fn unreadable_message(item: &WalkItem, err: &str) -> String {
     )
 }
 
-enum ReadError {
+pub(crate) enum ReadError {
     TooLarge(u64),
     Io(std::io::Error),
 }
 
 fn read_bounded(path: &std::path::Path) -> Result<Vec<u8>, ReadError> {
+    read_bounded_to(path, MAX_FILE_BYTES)
+}
+
+/// Reads a regular file of at most `cap` bytes (the caller makes sure it is not a named
+/// pipe, which would block the open).
+pub(crate) fn read_bounded_to(path: &std::path::Path, cap: u64) -> Result<Vec<u8>, ReadError> {
     // The walk hands over regular files only (opening a named pipe would block until a
     // writer appears), so no second `stat` by path here: one per file is measurable on a
     // repository of ten thousand files.
@@ -105,14 +111,14 @@ fn read_bounded(path: &std::path::Path) -> Result<Vec<u8>, ReadError> {
             "not a regular file (a directory, named pipe, socket or device)",
         )));
     }
-    if meta.len() > MAX_FILE_BYTES {
+    if meta.len() > cap {
         return Err(ReadError::TooLarge(meta.len()));
     }
     let mut buf = Vec::with_capacity(meta.len() as usize);
-    f.take(MAX_FILE_BYTES + 1)
+    f.take(cap + 1)
         .read_to_end(&mut buf)
         .map_err(ReadError::Io)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
+    if buf.len() as u64 > cap {
         return Err(ReadError::TooLarge(buf.len() as u64));
     }
     Ok(buf)
@@ -269,7 +275,7 @@ pub fn load_bytes(id: FileId, item: &WalkItem, bytes: Vec<u8>) -> LoadedFile {
 }
 
 /// UTF-16 text with a byte-order mark, decoded (invalid sequences become U+FFFD).
-fn decode_utf16_with_bom(bytes: &[u8]) -> Option<String> {
+pub(crate) fn decode_utf16_with_bom(bytes: &[u8]) -> Option<String> {
     let big_endian = match bytes {
         [0xFF, 0xFE, ..] => false,
         [0xFE, 0xFF, ..] => true,

@@ -655,11 +655,11 @@ pub fn remap_diagnostic(
 /// those the same rule reports at the same place of the ApplicationSet itself; copies of
 /// one finding that several generated Applications produce become one, and the message
 /// names the Applications and their parameters.
-pub fn finish(
+pub fn finish<T: crate::diagnostic::Reported>(
     repo: &Repo,
     generated: &Generated,
-    found: Vec<(Diagnostic, Option<Attribution>)>,
-) -> Vec<Diagnostic> {
+    found: Vec<(T, Option<Attribution>)>,
+) -> Vec<T> {
     let mut out = Vec::with_capacity(found.len());
     let mut about_generated = Vec::new();
     for (d, a) in found {
@@ -673,15 +673,17 @@ pub fn finish(
     }
     let mut direct: HashMap<&str, Vec<Span>> = HashMap::new();
     for d in &out {
+        let d = d.diagnostic();
         direct
             .entry(d.code.as_str())
             .or_default()
             .push(d.primary.span);
     }
     type Key = (String, Span, String, Vec<(Span, Option<String>)>);
-    let mut groups: Vec<(Diagnostic, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(T, Vec<usize>)> = Vec::new();
     let mut index: HashMap<Key, usize> = HashMap::new();
-    for (d, a) in about_generated {
+    for (found, a) in about_generated {
+        let d = found.diagnostic();
         if a.unresolved {
             continue;
         }
@@ -713,16 +715,17 @@ pub fn finish(
             }
             None => {
                 index.insert(key, groups.len());
-                groups.push((d, vec![a.object]));
+                groups.push((found, vec![a.object]));
             }
         }
     }
-    for (mut d, objects) in groups {
+    for (mut found, objects) in groups {
         // Findings about no object (an unknown rule in a suppression) name no Application.
+        let d = found.diagnostic_mut();
         if d.object.is_some() {
             d.message.push_str(&suffix(repo, generated, &objects));
         }
-        out.push(d);
+        out.push(found);
     }
     out
 }

@@ -76,6 +76,11 @@ pub struct Behaviour {
     pub page_size: BTreeMap<String, usize>,
     /// When set, a bearer token other than this one is answered 401.
     pub token: Option<String>,
+    /// Lists answer only the objects stored under the API version asked for (the way a
+    /// real server converts each object to the version of the request).
+    pub by_version: bool,
+    /// Every page of a list carries the same `continue` token (a broken server).
+    pub repeat_continue: bool,
 }
 
 pub struct ApiServer {
@@ -393,7 +398,8 @@ fn respond(state: &State, req: &Logged) -> (u16, Value) {
         .filter(|o| {
             let av = o["apiVersion"].as_str().unwrap_or("");
             let g = av.split_once('/').map_or("", |(g, _)| g);
-            g == group
+            (!state.behaviour.by_version || av == gv)
+                && g == group
                 && o["kind"].as_str() == Some(kind.kind)
                 && (!kind.namespaced
                     || namespace.is_none()
@@ -442,7 +448,9 @@ fn respond(state: &State, req: &Logged) -> (u16, Value) {
         })
         .collect();
     let mut metadata = json!({"resourceVersion": "1000"});
-    if end < matching.len() {
+    if state.behaviour.repeat_continue {
+        metadata["continue"] = json!("offset:0");
+    } else if end < matching.len() {
         metadata["continue"] = json!(format!("offset:{end}"));
     }
     (
