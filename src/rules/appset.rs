@@ -75,11 +75,7 @@ fn error_span(cx: &Ctx<'_>, o: &Object, e: &ExpandError) -> Span {
     let is_generator = last.is_some_and(|l| GENERATOR_KEYS.contains(&l))
         && index.is_some_and(|i| i.parse::<usize>().is_ok())
         && list == Some("generators");
-    let at = if is_generator {
-        At::Key
-    } else {
-        At::Value
-    };
+    let at = if is_generator { At::Key } else { At::Value };
     let Some(node) = node_at(o, &e.pointer, at).or_else(|| o.node.pointer(&e.pointer)) else {
         return o.head_span();
     };
