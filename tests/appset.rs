@@ -1153,10 +1153,12 @@ fn go_template_missing_key_is_set003_at_the_parameter() {
         })
         .collect();
     // `.path.basenme` inside `'team-{{.path.basenme}}'` (columns 24..37) and inside
-    // `'strict-{{.path.basenme}}'` (columns 23..36).
+    // `'strict-{{.path.basenme}}'` (columns 23..36); `.nope` in the value of the label
+    // `git` (columns 19..24), not its key.
     assert_eq!(
         found,
         [
+            ("SET003", "appsets/labelled.yaml", 21, 19, 24),
             ("SET009", "appsets/lenient.yaml", 8, 15, 19),
             ("SET003", "appsets/lenient.yaml", 21, 24, 37),
             ("SET003", "appsets/strict.yaml", 20, 23, 36),
