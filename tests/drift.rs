@@ -812,24 +812,32 @@ fn destinations_match_by_server_url_or_cluster_name() {
     }
 }
 
-#[test]
-fn rendered_resources_point_at_the_file_they_came_from() {
+/// Drift of the `web` Application rendered by the real kustomize with `kustomization`,
+/// against a snapshot whose Deployment runs nginx:1.26; `None` (after saying so) when
+/// neither kubectl nor kustomize is on PATH.
+fn kustomized_drift(kustomization: &str) -> Option<(Run, Value)> {
     let found = common::on_path("kubectl").is_some() || common::on_path("kustomize").is_some();
     if !common::tool_available("kubectl or kustomize", found, "install kubectl") {
-        return;
+        return None;
     }
     let repo = repo_copy();
-    std::fs::write(
-        repo.path().join("web/kustomization.yaml"),
-        "resources:\n  - deployment.yaml\n  - config.yaml\n  - secret.yaml\nimages:\n  - name: nginx\n    newTag: \"1.28\"\n",
-    )
-    .expect("write");
+    std::fs::write(repo.path().join("web/kustomization.yaml"), kustomization).expect("write");
     let text = live().replace("image: nginx:1.27\n", "image: nginx:1.26\n");
     let snapshot = tempfile::tempdir().expect("tempdir");
     let path = snapshot.path().join("live.yaml");
     std::fs::write(&path, text).expect("write");
     let r = snapshot_run(repo.path(), &path, &["--app", "web", "--format", "json"]);
     let v = json(&r);
+    Some((r, v))
+}
+
+#[test]
+fn rendered_resources_point_at_the_file_they_came_from() {
+    let Some((r, v)) = kustomized_drift(
+        "resources:\n  - deployment.yaml\n  - config.yaml\n  - secret.yaml\nimages:\n  - name: nginx\n    newTag: \"1.28\"\n",
+    ) else {
+        return;
+    };
     let d = diagnostics(&v);
     // The Deployment was rendered by kustomize (its image is the rendered one); the
     // finding is on the image line of the file it was built from.
@@ -1133,24 +1141,13 @@ fn a_server_that_repeats_its_continue_token_is_an_error() {
 
 #[test]
 fn an_ignore_annotation_that_kustomize_adds_suppresses_drift() {
-    let found = common::on_path("kubectl").is_some() || common::on_path("kustomize").is_some();
-    if !common::tool_available("kubectl or kustomize", found, "install kubectl") {
-        return;
-    }
     // Only the rendered Deployment carries the annotation: the suppression is checked
     // before the finding moves to web/deployment.yaml.
-    let repo = repo_copy();
-    std::fs::write(
-        repo.path().join("web/kustomization.yaml"),
+    let Some((r, v)) = kustomized_drift(
         "resources:\n  - deployment.yaml\n  - config.yaml\n  - secret.yaml\ncommonAnnotations:\n  kubectl-gitops.io/ignore: \"LIVE001 -- tuned by hand\"\n",
-    )
-    .expect("write");
-    let text = live().replace("image: nginx:1.27\n", "image: nginx:1.26\n");
-    let snapshot = tempfile::tempdir().expect("tempdir");
-    let path = snapshot.path().join("live.yaml");
-    std::fs::write(&path, text).expect("write");
-    let r = snapshot_run(repo.path(), &path, &["--app", "web", "--format", "json"]);
-    let v = json(&r);
+    ) else {
+        return;
+    };
     assert_eq!(codes(&v), Vec::<String>::new(), "{v}\n{}", r.stderr);
     assert!(v["summary"]["suppressed"].as_u64() >= Some(1), "{v}");
     assert_eq!(r.code, 0);
