@@ -24,7 +24,7 @@ pub mod compare;
 pub mod kube;
 pub mod snapshot;
 
-use crate::argo::ignore_differences::{IgnoreLookup, IgnoreRule, Normalizer};
+use crate::argo::ignore_differences::{IgnoreLookup, IgnoreRule, Normalizer, compilable_rules};
 use crate::diagnostic::{Diagnostic, ObjectRef};
 use crate::load::yaml::Node;
 use crate::model::cluster::{IN_CLUSTER_SERVER, Resolution};
@@ -806,24 +806,9 @@ fn normalizer_for(
         .map(|n| app_rules(repo, n.object).rules)
         .unwrap_or_default();
     let mut broken = Vec::new();
-    let keep = |rules: &[IgnoreRule], broken: &mut Vec<String>| -> Vec<IgnoreRule> {
-        rules
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                r.jq_path_expressions.retain(|e| {
-                    let ok = crate::argo::ignore_differences::jq::compile(e).is_ok();
-                    if !ok {
-                        broken.push(e.trim().to_owned());
-                    }
-                    ok
-                });
-                r
-            })
-            .collect()
-    };
-    let app_rules = keep(&own, &mut broken);
-    let overrides = keep(overrides, &mut broken);
+    let mut note_broken = |_: &IgnoreRule, e: &str, _: &_| broken.push(e.trim().to_owned());
+    let app_rules = compilable_rules(&own, &mut note_broken);
+    let overrides = compilable_rules(overrides, &mut note_broken);
     let lookup = IgnoreLookup::new(&app_rules, &overrides);
     // Cannot fail: the expressions that do not compile were left out.
     let normalizer = Normalizer::new(&app_rules, &overrides).ok();

@@ -3,10 +3,10 @@
 //! evaluated with the normaliser Argo CD uses (semantics §4). Only JSON pointers of the
 //! removed fields are shown, never their values, so a Secret's data never appears.
 
-use crate::argo::ignore_differences::jq::JqOutcome;
+use crate::argo::ignore_differences::jq::{JqCompileError, JqOutcome};
 use crate::argo::ignore_differences::pointer::PointerOutcome;
 use crate::argo::ignore_differences::{
-    Entry, IgnoreRule, Normalizer, ObjectId, Outcome, RuleOrigin,
+    Entry, IgnoreRule, Normalizer, ObjectId, Outcome, RuleOrigin, compilable_rules,
 };
 use crate::model::ignores::{app_rules, read_system};
 use crate::model::{Model, Repo};
@@ -93,27 +93,11 @@ pub fn build(repo: &Repo, model: &Model<'_>, app: usize) -> Option<Preview> {
     // Rules as Argo CD combines them; expressions that do not compile are left out (and
     // listed), so the rest can be shown.
     let mut broken = Vec::new();
-    let keep = |rules: &[IgnoreRule], broken: &mut Vec<String>| -> Vec<IgnoreRule> {
-        rules
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                let from = origin(&r);
-                r.jq_path_expressions.retain(
-                    |e| match crate::argo::ignore_differences::jq::compile(e) {
-                        Ok(_) => true,
-                        Err(err) => {
-                            broken.push(format!("{from}: '{}': {}", e.trim(), err.message));
-                            false
-                        }
-                    },
-                );
-                r
-            })
-            .collect()
+    let mut note_broken = |r: &IgnoreRule, e: &str, err: &JqCompileError| {
+        broken.push(format!("{}: '{}': {}", origin(r), e.trim(), err.message));
     };
-    let app_rules = keep(&own.rules, &mut broken);
-    let overrides = keep(&system.set.rules, &mut broken);
+    let app_rules = compilable_rules(&own.rules, &mut note_broken);
+    let overrides = compilable_rules(&system.set.rules, &mut note_broken);
     let normalizer = Normalizer::new(&app_rules, &overrides).ok()?;
     let lookup = crate::argo::ignore_differences::IgnoreLookup::new(&app_rules, &overrides);
     let rules: Vec<RuleOut> = normalizer

@@ -489,6 +489,29 @@ impl IgnoreLookup {
     }
 }
 
+/// `rules` without the jq expressions that do not compile (each reported to `broken`
+/// with its rule), so that a normaliser can be built from the rest: what previews and
+/// drift show while Argo CD itself refuses the whole list (IGN002).
+pub fn compilable_rules(
+    rules: &[IgnoreRule],
+    mut broken: impl FnMut(&IgnoreRule, &str, &jq::JqCompileError),
+) -> Vec<IgnoreRule> {
+    rules
+        .iter()
+        .map(|r| {
+            let mut kept = r.clone();
+            kept.jq_path_expressions.retain(|e| match jq::compile(e) {
+                Ok(_) => true,
+                Err(err) => {
+                    broken(r, e, &err);
+                    false
+                }
+            });
+            kept
+        })
+        .collect()
+}
+
 /// gitops-engine's `normalizeRole` with `ignoreAggregatedRoles`: a Role or ClusterRole
 /// (group `rbac.authorization.k8s.io`) whose `aggregationRule` is a map has its `rules`
 /// ignored (set to null on both sides).
